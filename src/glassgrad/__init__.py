@@ -1,0 +1,71 @@
+"""glassgrad: a glass-box reverse-mode autodiff engine on numpy, with PyTorch's API.
+
+    import glassgrad as gg
+    x = gg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (x * x).sum().backward()
+    x.grad  # tensor([2., 4., 6.])
+"""
+
+from __future__ import annotations
+
+from . import autograd, functional, random
+from ._creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from ._dtype import (
+    bool,
+    double,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from .autograd import Function, Tensor, Value, enable_grad, no_grad, set_grad_enabled
+from .autograd.graph import is_grad_enabled
+from .autograd.ops import TORCH_FUNCTIONS as _TORCH_FUNCTIONS
+from .autograd.tensor import is_tensor
+from .random import get_rng_state, initial_seed, manual_seed, set_rng_state
+
+globals().update(_TORCH_FUNCTIONS)
+
+__version__ = "0.1.0"
+__all__ = [
+    "autograd", "functional", "random", "Tensor", "Value", "Function", "tensor", "as_tensor",
+    "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace", "eye", "rand", "randn",
+    "randint", "randperm", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
+    "randn_like", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "manual_seed", "initial_seed", "get_rng_state", "set_rng_state", "is_tensor",
+    "float16", "half", "float32", "float", "float64", "double", "uint8", "int8", "int16",
+    "short", "int32", "int", "int64", "long", "bool", "get_default_dtype", "set_default_dtype",
+    *sorted(_TORCH_FUNCTIONS),
+]

@@ -1,0 +1,232 @@
+"""``Function``: one class per op, with its forward and backward side by side.
+
+A built-in op and a user's custom op are written the same way::
+
+    @register("mul")
+    class Mul(Function):
+        @staticmethod
+        def forward(ctx, x, y):          # numpy arrays in, a numpy array out
+            ctx.save_for_backward(x, y)
+            return x * y
+
+        @staticmethod
+        def backward(ctx, grad):         # one gradient per forward argument, in order
+            x, y = ctx.saved_tensors
+            return grad * y, grad * x    # the driver sums each back to its input's shape
+
+``Mul.apply(a, b)`` unwraps Tensors to arrays, runs ``forward`` and, when any input
+requires grad, returns a Tensor whose ``grad_fn`` is this ``ctx`` and whose ``parents``
+are the Tensor arguments. Non-Tensor arguments (ints, tuples, constants) pass through
+unchanged and get ``None`` as their gradient.
+
+During an ordinary backward ``grad`` and ``ctx.saved_tensors`` are ndarrays. With
+``create_graph=True`` they are Tensors instead, and the same backward code records a new
+graph, so gradients of gradients work. Write backward with operators, ``np.<ufunc>`` calls
+(Tensor implements ``__array_ufunc__``) and methods both types share.
+
+The ctx never refers to its output Tensor, so graphs hold no reference cycles and are
+freed by reference counting alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import anomaly
+from .graph import _GradMode
+
+Tensor = None  # bound by tensor.py (which imports this module)
+
+# Every registered differentiable op: name -> Function subclass.
+OPS: dict[str, type] = {}
+
+_OUT, _CONST = -1, -2  # markers in saved_refs: the output, a non-Tensor argument
+
+
+def register(name):
+    """Class decorator: add a built-in op to the registry under ``name``."""
+
+    def deco(cls):
+        if name in OPS:
+            raise ValueError(f"op {name!r} registered twice")
+        cls.op = name
+        OPS[name] = cls
+        return cls
+
+    return deco
+
+
+class Function:
+    """Base class of every op. Subclasses define ``forward`` and ``backward`` staticmethods."""
+
+    __slots__ = ("saved", "saved_refs", "versions", "needs_input_grad", "arg_index",
+                 "trace", "_node")
+    op = None  # the registry name; custom Functions use the class name
+    differentiable = True  # False for ops whose result never needs a gradient
+    once_differentiable = False  # True when backward is not itself differentiable
+    is_view = False  # True when the output may share memory with input 0 (shares its version)
+
+    # ---------------------------------------------------------------- user-facing ctx API
+    def save_for_backward(self, *arrays):
+        """Keep arrays for backward. Save inputs or the output as they are, not views of them,
+        so in-place changes are caught and double backward can see them as graph nodes."""
+        self.saved = arrays
+
+    @property
+    def saved_tensors(self):
+        saved = self.saved
+        if saved is None:
+            raise RuntimeError(
+                f"{self.name}: trying to backward through the graph a second time, but its "
+                "saved arrays were already freed. Specify retain_graph=True on the first "
+                "backward() if you need to backward through the graph again."
+            )
+        node = self._node
+        if node is None:
+            return saved
+        # create_graph: hand back the graph's Tensors so the backward records on them.
+        out = []
+        for arr, ref in zip(saved, self.saved_refs):
+            if ref == _OUT:
+                out.append(node)
+            elif ref == _CONST:
+                out.append(arr)
+            elif ref is None:
+                raise RuntimeError(
+                    f"{self.name}: double backward is not supported because forward saved an "
+                    "intermediate array; save inputs or the output instead"
+                )
+            else:
+                out.append(node.parents[ref])
+        return tuple(out)
+
+    @property
+    def name(self):
+        return self.op or type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__}Backward>"
+
+    # ---------------------------------------------------------------- forward
+    @classmethod
+    def apply(cls, *args):
+        ctx = cls.__new__(cls)
+        ctx.saved = ()
+        ctx._node = None
+        arrays, parents, needs, index = [], [], [], []
+        any_req = False
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                parents.append(a)
+                index.append(i)
+                r = a.requires_grad
+                needs.append(r)
+                any_req = any_req or r
+            else:
+                arrays.append(a)
+                needs.append(False)
+        record = any_req and _GradMode.enabled and cls.differentiable
+        ctx.needs_input_grad = tuple(needs)
+        if anomaly.enabled:
+            ctx.trace = anomaly.user_frame()
+        raw = cls.forward(ctx, *arrays)
+        data = raw if type(raw) is np.ndarray else np.asarray(raw)
+        if record and data.dtype.kind == "f":
+            ctx.arg_index = tuple(index)
+            out = Tensor._from_op(data, ctx, tuple(parents))
+            if ctx.saved:
+                ctx._note_saved(raw, arrays, parents, out)
+        else:
+            ctx.saved = ()
+            out = Tensor._from_op(data, None, ())
+        if anomaly.enabled:
+            anomaly.check_forward(ctx, data)
+        return out
+
+    def _note_saved(self, raw, arrays, parents, out):
+        """Remember what each saved array is, and the version it had, for in-place checks."""
+        refs, versions = [], []
+        for s in self.saved:
+            if s is raw:
+                refs.append(_OUT)
+                versions.append(out._version[0])
+                continue
+            for k, p in enumerate(parents):
+                if s is p.data:
+                    refs.append(k)
+                    versions.append(p._version[0])
+                    break
+            else:
+                const = any(s is a for a in arrays)
+                refs.append(_CONST if const else None)
+                versions.append(None)
+        self.saved_refs = tuple(refs)
+        self.versions = tuple(versions)
+
+    # ---------------------------------------------------------------- backward
+    def _run_backward(self, node, grad, create_graph):
+        saved = self.saved
+        if saved is None:
+            self.saved_tensors  # raises the retain_graph error  # noqa: B018
+        if saved:
+            self._check_versions(node)
+        if create_graph:
+            if self.once_differentiable:
+                raise RuntimeError(
+                    f"{self.name}: double backward (create_graph=True) is not implemented "
+                    "for this op"
+                )
+            self._node = node
+            try:
+                grads = self.backward(self, grad)
+            finally:
+                self._node = None
+        else:
+            grads = self.backward(self, grad)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        if len(grads) != len(self.needs_input_grad):
+            raise RuntimeError(
+                f"{self.name}: backward returned {len(grads)} gradients but forward took "
+                f"{len(self.needs_input_grad)} arguments"
+            )
+        if anomaly.enabled:
+            anomaly.check_backward(self, grads)
+        return grads
+
+    def _check_versions(self, node):
+        for ref, v in zip(self.saved_refs, self.versions):
+            if v is None:
+                continue
+            t = node if ref == _OUT else node.parents[ref]
+            if t._version[0] != v:
+                what = "its output" if ref == _OUT else f"input {ref}"
+                raise RuntimeError(
+                    f"{self.name}: one of the tensors needed for gradient computation has been "
+                    f"modified by an in-place operation: {what} of shape {tuple(t.shape)} is at "
+                    f"version {t._version[0]}; expected version {v}. Use an out-of-place op "
+                    f"(x = x + y) instead, or recompute the graph after the change."
+                )
+
+    def release(self):
+        """Free the saved arrays once this op's backward has run (retain_graph=False)."""
+        if self.saved:
+            self.saved = None
+
+    # ---------------------------------------------------------------- subclass contract
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError
+
+
+Context = Function  # the ctx passed to forward/backward is the Function instance itself
+
+
+def bind_tensor(tensor_cls):
+    global Tensor
+    Tensor = tensor_cls

@@ -1,0 +1,249 @@
+"""The node protocol, the one topological sort, grad mode, and broadcasting undone.
+
+Every node in either engine (``Tensor`` or ``Value``) carries:
+
+- ``data``     its forward value (an ndarray, or a float for ``Value``);
+- ``grad``     its gradient after backward (or ``None``);
+- ``parents``  the nodes it was computed from, in argument order;
+- ``op``       the name of the op that made it (``""`` for a leaf);
+- ``label``    a human name used in pictures and error messages.
+
+``toposort`` is the single traversal routine used by backward, gradcheck and the renderer.
+It uses an explicit stack, so graphs of any depth are fine.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+
+def toposort(root):
+    """Return the nodes reachable from ``root`` so that every node follows its parents."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif id(node) not in seen:  # id(): Tensor.__eq__ is elementwise
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend([(p, False) for p in reversed(node.parents) if id(p) not in seen])
+    return order
+
+
+def toposort_many(roots):
+    """Topological order of everything reachable from any of ``roots``."""
+    if len(roots) == 1:
+        return toposort(roots[0])
+    order, seen = [], set()
+    for root in roots:
+        for node in toposort(root):
+            if id(node) not in seen:
+                seen.add(id(node))
+                order.append(node)
+    return order
+
+
+def sum_to(grad, shape):
+    """Sum ``grad`` down to ``shape``: undo numpy broadcasting, in one place for every op.
+
+    Works on ndarrays and, for create_graph, on Tensors (which accept ``axis``/``keepdims``).
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    if lead < 0:
+        raise ValueError(f"cannot sum a gradient of shape {tuple(grad.shape)} to {shape}")
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+# ----------------------------------------------------------------------------- grad mode
+class _GradMode:
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    return _GradMode.enabled
+
+
+class _SetGradMode:
+    """Context manager and decorator that sets grad mode, restoring the previous one."""
+
+    mode = True
+
+    def __enter__(self):
+        self._prev = _GradMode.enabled
+        _GradMode.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        _GradMode.enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_SetGradMode):  # noqa: N801  (PyTorch's name)
+    """Ops inside record nothing: results have ``requires_grad=False``."""
+
+    mode = False
+
+
+class enable_grad(_SetGradMode):  # noqa: N801
+    """Turn recording back on inside a ``no_grad`` block."""
+
+    mode = True
+
+
+class set_grad_enabled(_SetGradMode):  # noqa: N801
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+def as_ndarray(x):
+    """numpy returns scalars from 0-d operations; nodes always hold ndarrays."""
+    return x if type(x) is np.ndarray else np.asarray(x)
+
+
+# ----------------------------------------------------------------------------- backward driver
+def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
+                 allow_unused=False, accumulate=True):
+    """Propagate gradients from ``roots`` back through the graph, in reverse topological order.
+
+    For each node: downstream[parent] += sum_to(backward(upstream), parent.shape).
+    With ``accumulate`` the leaves' ``.grad`` receive the result (``Tensor.backward``);
+    otherwise the gradients of ``inputs`` are returned (``autograd.grad``).
+    """
+    from .tensor import Tensor
+
+    order = toposort_many(roots)
+    grads = {}
+    for r, g in zip(roots, root_grads):
+        grads[id(r)] = grads[id(r)] + g if id(r) in grads else g
+    wanted = None
+    if inputs is not None:
+        inputs = list(inputs)
+        wanted = {id(t): i for i, t in enumerate(inputs)}
+        results = [None] * len(inputs)
+    stored = set()  # ids of arrays already handed to some .grad: never share one buffer
+    prev_mode = _GradMode.enabled
+    _GradMode.enabled = create_graph
+    try:
+        for node in reversed(order):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            if node._hooks:
+                g = _run_hooks(node, g, create_graph, Tensor)
+            if wanted is not None and id(node) in wanted:
+                results[wanted[id(node)]] = g
+            ctx = node.grad_fn
+            if ctx is None:
+                if accumulate and node.requires_grad and wanted is None:
+                    _accumulate(node, g, create_graph, stored, Tensor)
+                continue
+            if node._retains_grad and accumulate:
+                _accumulate(node, g, create_graph, stored, Tensor)
+            in_grads = ctx._run_backward(node, g, create_graph)
+            index = ctx.arg_index
+            for k, p in enumerate(node.parents):
+                if not p.requires_grad:
+                    continue
+                gk = in_grads[index[k]]
+                if gk is None:
+                    continue
+                gk = _fit(gk, p, ctx, k, create_graph, Tensor)
+                pid = id(p)
+                grads[pid] = grads[pid] + gk if pid in grads else gk
+            if not retain_graph:
+                ctx.release()
+    finally:
+        _GradMode.enabled = prev_mode
+    if wanted is None:
+        return None
+    out = []
+    for t, g in zip(inputs, results):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: one of the inputs (shape {tuple(t.shape)}) was not used to compute "
+                    "the outputs; pass allow_unused=True to get None for it"
+                )
+            out.append(None)
+        elif create_graph:
+            out.append(g)
+        else:
+            out.append(Tensor._from_op(np.array(g, dtype=t.data.dtype), None, ()))
+    return tuple(out)
+
+
+def _fit(g, p, ctx, k, create_graph, Tensor):
+    """Bring one op's gradient for parent ``p`` to p's shape and dtype."""
+    if create_graph:
+        if not isinstance(g, Tensor):
+            g = Tensor._from_op(as_ndarray(g), None, ())
+    else:
+        g = as_ndarray(g)
+    if g.shape != p.data.shape:
+        try:
+            g = sum_to(g, p.data.shape)
+        except ValueError:
+            g = None
+        if g is None or g.shape != p.data.shape:
+            raise RuntimeError(
+                f"{ctx.name}: backward gave a gradient of shape {tuple(g.shape)} for input {k} "
+                f"of shape {p.data.shape}"
+            )
+    if not create_graph and g.dtype != p.data.dtype:
+        g = g.astype(p.data.dtype)
+    return g
+
+
+def _run_hooks(node, g, create_graph, Tensor):
+    for hook in list(node._hooks):
+        gt = g if create_graph else Tensor._from_op(g, None, ())
+        r = hook(gt)
+        if r is not None:
+            g = r if create_graph else as_ndarray(r.data if isinstance(r, Tensor) else r)
+    return g
+
+
+def _accumulate(node, g, create_graph, stored, Tensor):
+    """Add ``g`` into ``node.grad``, never letting two ``.grad`` share one buffer."""
+    if create_graph:
+        node.grad = g if node.grad is None else node.grad + g
+        return
+    if g.dtype != node.data.dtype:
+        g = g.astype(node.data.dtype)
+    elif g.base is not None or not g.flags.writeable or id(g) in stored:
+        g = g.copy()
+    if node.grad is None:
+        stored.add(id(g))
+        node.grad = Tensor._from_op(g, None, ())
+    elif node.grad.grad_fn is None and node.grad.data.flags.writeable:
+        node.grad.data += g
+    else:
+        node.grad = Tensor._from_op(node.grad.data + g, None, ())

@@ -1,0 +1,370 @@
+"""``Tensor``: an ndarray with a gradient, a node in the autograd graph.
+
+A Tensor is its own graph node (as in micrograd): ``parents`` are the Tensors it was computed
+from and ``grad_fn`` is the op (a ``Function`` instance) that holds what backward needs.
+The ops themselves live in ``glassgrad.autograd.ops``; the methods here bind them.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import _dtype
+from . import function
+from .graph import _GradMode, as_ndarray, run_backward
+
+
+class Tensor:
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "parents", "_version", "label",
+                 "_hooks", "_retains_grad", "__weakref__")
+    __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        dt = _dtype.to_dtype(dtype)
+        if isinstance(data, np.ndarray):
+            arr = data if dt is None or data.dtype == dt else data.astype(dt)
+            if dt is None and arr.dtype not in _dtype._SUPPORTED:
+                arr = arr.astype(_dtype.infer_dtype(arr, False))
+        else:
+            arr = np.asarray(data)
+            if arr.dtype == object:
+                raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} "
+                                f"holding non-numeric items")
+            arr = arr.astype(dt if dt is not None else _dtype.infer_dtype(
+                arr, not isinstance(data, np.generic)), copy=False)
+        self.data = arr
+        self.grad = None
+        self.grad_fn = None
+        self.parents = ()
+        self._version = [0]
+        self.label = ""
+        self._hooks = None
+        self._retains_grad = False
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _from_op(cls, data, grad_fn, parents):
+        """Fast constructor for op results: no dtype inference, no validation."""
+        t = object.__new__(cls)
+        t.data = data
+        t.grad = None
+        t.requires_grad = grad_fn is not None
+        t.grad_fn = grad_fn
+        t.parents = parents
+        t._version = parents[0]._version if grad_fn is not None and grad_fn.is_view else [0]
+        t.label = ""
+        t._hooks = None
+        t._retains_grad = False
+        return t
+
+    # ------------------------------------------------------------------ node protocol
+    @property
+    def op(self):
+        return self.grad_fn.name if self.grad_fn is not None else ""
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    # ------------------------------------------------------------------ shape and dtype
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    def dim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return "cpu"
+
+    def size(self, dim=None):
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[dim]
+
+    def numel(self):
+        return self.data.size
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def is_floating_point(self):
+        return self.data.dtype.kind == "f"
+
+    # ------------------------------------------------------------------ conversion
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item(): only one-element tensors can be converted to a Python "
+                             f"scalar; this one has shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self):
+        if self.requires_grad:
+            raise RuntimeError("numpy(): can't call numpy() on a tensor that requires grad; "
+                               "use tensor.detach().numpy()")
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is "
+                               "ambiguous; use .any() or .all()")
+        return bool(self.data)
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.data)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
+        extra = []
+        if self.data.dtype not in (_dtype.float32, _dtype.int64, _dtype.bool):
+            extra.append(f"dtype=glassgrad.{self.data.dtype}")
+        if self.grad_fn is not None:
+            extra.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extra.append("requires_grad=True")
+        return "tensor(" + ", ".join([body, *extra]) + ")"
+
+    # ------------------------------------------------------------------ autograd control
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self.data.dtype.kind != "f":
+            raise RuntimeError(
+                f"only floating point tensors can require gradients; this one has dtype "
+                f"{self.data.dtype} (shape {self.shape}). Convert it with .float() first"
+            )
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError("requires_grad_(False) on a non-leaf tensor; use .detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self):
+        """A new leaf sharing this tensor's data (and version counter), outside the graph."""
+        t = Tensor._from_op(self.data, None, ())
+        t._version = self._version
+        return t
+
+    def detach_(self):
+        self.grad_fn = None
+        self.parents = ()
+        self.requires_grad = False
+        return self
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's ``.grad`` after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def register_hook(self, hook):
+        """``hook(grad) -> Tensor or None`` runs when this tensor's gradient is computed."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        hooks = self._hooks
+
+        class _Handle:
+            def remove(self_inner):
+                if hook in hooks:
+                    hooks.remove(hook)
+
+        return _Handle()
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        ``gradient`` is d(loss)/d(self); it may be omitted only for a one-element tensor.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                f"backward: this tensor (shape {self.shape}) does not require grad and has no "
+                "grad_fn; make sure some input was created with requires_grad=True and that "
+                "the computation did not run under no_grad()"
+            )
+        grad = _seed_gradient(self, gradient, create_graph)
+        if retain_graph is None:
+            retain_graph = create_graph
+        run_backward([self], [grad], retain_graph, create_graph, inputs=inputs)
+
+    # ------------------------------------------------------------------ in-place ops
+    def _check_inplace(self, op):
+        if self.requires_grad and _GradMode.enabled:
+            if self.grad_fn is None:
+                raise RuntimeError(
+                    f"{op}: a leaf tensor that requires grad (shape {self.shape}) is being used "
+                    "in an in-place operation; wrap it in gg.no_grad() (as optimizers do)"
+                )
+            raise RuntimeError(
+                f"{op}: in-place change of a tensor that is part of the autograd graph "
+                f"(shape {self.shape}, grad_fn={self.grad_fn!r}) is not supported; write the "
+                "out-of-place form, e.g. x = x + y"
+            )
+
+    def _inplace(self, op, ufunc, other):
+        self._check_inplace(op)
+        other = other.data if isinstance(other, Tensor) else other
+        try:
+            ufunc(self.data, other, out=self.data, casting="same_kind")
+        except (ValueError, TypeError) as e:
+            oshape = np.shape(other)
+            raise RuntimeError(f"{op}: cannot apply in place to a tensor of shape {self.shape} "
+                               f"and dtype {self.dtype} with an operand of shape {oshape}: "
+                               f"{e}") from None
+        self._version[0] += 1
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace("add_", np.add, other)
+
+    def __isub__(self, other):
+        return self._inplace("sub_", np.subtract, other)
+
+    def __imul__(self, other):
+        return self._inplace("mul_", np.multiply, other)
+
+    def __itruediv__(self, other):
+        return self._inplace("div_", np.true_divide, other)
+
+    def add_(self, other, *, alpha=1):
+        return self._inplace("add_", np.add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return self._inplace("sub_", np.subtract, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other):
+        return self._inplace("mul_", np.multiply, other)
+
+    def div_(self, other):
+        return self._inplace("div_", np.true_divide, other)
+
+    def zero_(self):
+        self._check_inplace("zero_")
+        self.data[...] = 0
+        self._version[0] += 1
+        return self
+
+    def fill_(self, value):
+        self._check_inplace("fill_")
+        self.data[...] = value.data if isinstance(value, Tensor) else value
+        self._version[0] += 1
+        return self
+
+    def copy_(self, src):
+        self._check_inplace("copy_")
+        src = src.data if isinstance(src, Tensor) else np.asarray(src)
+        try:
+            np.copyto(self.data, np.broadcast_to(src, self.shape), casting="unsafe")
+        except ValueError:
+            raise RuntimeError(f"copy_: source of shape {src.shape} does not broadcast to "
+                               f"{self.shape}") from None
+        self._version[0] += 1
+        return self
+
+    def clamp_(self, min=None, max=None):  # noqa: A002
+        self._check_inplace("clamp_")
+        np.clip(self.data, min, max, out=self.data)
+        self._version[0] += 1
+        return self
+
+    # ------------------------------------------------------------------ numpy protocol
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from .ops import numpy_dispatch
+
+        return numpy_dispatch.ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from .ops import numpy_dispatch
+
+        return numpy_dispatch.function(func, args, kwargs)
+
+
+def _seed_gradient(t, gradient, create_graph):
+    if gradient is None:
+        if t.data.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be implicitly created only for one-element outputs; this "
+                f"tensor has shape {t.shape}. Pass gradient= (same shape), or reduce it first, "
+                "e.g. loss.sum().backward()"
+            )
+        g = np.ones_like(t.data)
+    else:
+        g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient, t.dtype)
+        if g.shape != t.shape:
+            raise RuntimeError(f"backward: gradient has shape {g.shape} but the tensor has shape "
+                               f"{t.shape}")
+        if create_graph and isinstance(gradient, Tensor):
+            return gradient
+        g = np.array(g, dtype=t.dtype)  # private copy: the driver may hand it to a leaf
+    return Tensor._from_op(g, None, ()) if create_graph else g
+
+
+def is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+def as_tensor(x, dtype=None):
+    """``x`` as a Tensor: Tensors pass through; scalars and arrays become constant leaves."""
+    if isinstance(x, Tensor):
+        return x if dtype is None or x.dtype == _dtype.to_dtype(dtype) else x.to(dtype)
+    return Tensor(x, dtype=dtype)
+
+
+def _scalar_array(value, like):
+    """A Python scalar as a 0-d array of the dtype torch would give ``like (op) value``."""
+    return np.asarray(value, dtype=_dtype.scalar_dtype(value, like.data.dtype))
+
+
+def operand(x, like):
+    """Second operand of a binary op: Tensors as they are, scalars and arrays as constants."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, numbers.Number):
+        return _scalar_array(x, like)
+    arr = as_ndarray(x)
+    if arr.dtype == np.float64 and like.data.dtype != np.float64 and not isinstance(
+        x, np.ndarray
+    ):
+        arr = arr.astype(like.data.dtype)
+    return arr
+
+
+function.bind_tensor(Tensor)
