@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from ..function import OPS
 from ..tensor import Tensor
-from . import elementwise, movement, numpy_dispatch, reduce
+from . import conv, elementwise, linalg, loss, movement, numpy_dispatch, reduce
 
-MODULES = [elementwise, reduce, movement]
+MODULES = [elementwise, reduce, movement, linalg, loss, conv]
 
 TORCH_FUNCTIONS = {}
 FUNCTIONAL = {}
