@@ -130,39 +130,51 @@ class Function:
         ctx.needs_input_grad = tuple(needs)
         if anomaly.enabled:
             ctx.trace = anomaly.user_frame()
-        raw = cls.forward(ctx, *arrays)
+        try:
+            raw = cls.forward(ctx, *arrays)
+        except ValueError as e:
+            if "broadcast" not in str(e):
+                raise
+            shapes = " and ".join(str(a.shape) for a in arrays if isinstance(a, np.ndarray))
+            raise ValueError(f"{ctx.name}: shapes {shapes} cannot be broadcast together") from None
         data = raw if type(raw) is np.ndarray else np.asarray(raw)
         if record and data.dtype.kind == "f":
             ctx.arg_index = tuple(index)
             out = Tensor._from_op(data, ctx, tuple(parents))
+            if cls.is_view:
+                out._version = parents[0]._version
             if ctx.saved:
                 ctx._note_saved(raw, arrays, parents, out)
         else:
             ctx.saved = ()
             out = Tensor._from_op(data, None, ())
+            if cls.is_view:
+                out._version = parents[0]._version
         if anomaly.enabled:
             anomaly.check_forward(ctx, data)
         return out
 
     def _note_saved(self, raw, arrays, parents, out):
-        """Remember what each saved array is, and the version it had, for in-place checks."""
-        refs, versions = [], []
+        """Remember what each saved array is, and the versions, for in-place checks."""
+        refs = []
         for s in self.saved:
             if s is raw:
                 refs.append(_OUT)
-                versions.append(out._version[0])
                 continue
             for k, p in enumerate(parents):
                 if s is p.data:
                     refs.append(k)
-                    versions.append(p._version[0])
                     break
             else:
-                const = any(s is a for a in arrays)
-                refs.append(_CONST if const else None)
-                versions.append(None)
-        self.saved_refs = tuple(refs)
-        self.versions = tuple(versions)
+                ref = None  # an intermediate of forward, unless it is a constant argument
+                for a in arrays:
+                    if s is a:
+                        ref = _CONST
+                        break
+                refs.append(ref)
+        self.saved_refs = refs
+        self.versions = [p._version[0] for p in parents]
+        self.versions.append(out._version[0])
 
     # ---------------------------------------------------------------- backward
     def _run_backward(self, node, grad, create_graph):
@@ -196,10 +208,12 @@ class Function:
         return grads
 
     def _check_versions(self, node):
-        for ref, v in zip(self.saved_refs, self.versions):
-            if v is None:
+        versions = self.versions
+        for ref in self.saved_refs:
+            if ref is None or ref == _CONST:
                 continue
             t = node if ref == _OUT else node.parents[ref]
+            v = versions[ref]  # versions[-1] is the output's
             if t._version[0] != v:
                 what = "its output" if ref == _OUT else f"input {ref}"
                 raise RuntimeError(

@@ -57,7 +57,7 @@ class Tensor:
         t.requires_grad = grad_fn is not None
         t.grad_fn = grad_fn
         t.parents = parents
-        t._version = parents[0]._version if grad_fn is not None and grad_fn.is_view else [0]
+        t._version = [0]
         t.label = ""
         t._hooks = None
         t._retains_grad = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._dtype import bool as bool_
+from ... import _dtype
 from ..._dtype import float16, float32, float64, int32, int64, to_dtype
 from ..function import Function, register
 from ..tensor import Tensor, as_tensor, operand
@@ -398,6 +399,30 @@ class Cast(Function):
 
 
 # ------------------------------------------------------------------------------ functions
+def _pair(input, other):
+    """Both operands of a binary op, promoted as torch promotes them.
+
+    Scalars take the tensor's dtype; a float meeting an integer tensor makes it the float
+    dtype (numpy would often pick float64; torch keeps float32).
+    """
+    x = as_tensor(input)
+    y = operand(other, x)
+    xf = x.dtype.kind == "f"
+    if isinstance(y, Tensor):
+        yf = y.dtype.kind == "f"
+        if xf and not yf:
+            y = to(y, x.dtype)
+        elif yf and not xf:
+            x = to(x, y.dtype)
+    elif xf:
+        if y.dtype != x.dtype and (y.ndim == 0 or y.dtype.kind != "f"):
+            y = y.astype(x.dtype)
+    elif y.dtype.kind == "f":
+        x = to(x, y.dtype if y.ndim else _dtype.get_default_dtype())
+        y = y if y.ndim else y.astype(x.dtype)
+    return x, y
+
+
 def to(input, *args, dtype=None, copy=False, **kwargs):
     """``x.to(dtype)``; devices other than "cpu" are refused (glassgrad runs on numpy)."""
     for a in args:
@@ -429,23 +454,25 @@ def _caster(name, dt):
 
 
 def add(input, other, *, alpha=1):
-    x = as_tensor(input)
-    return Add.apply(x, operand(other if alpha == 1 else other * alpha, x))
+    return Add.apply(*_pair(input, other if alpha == 1 else other * alpha))
 
 
 def sub(input, other, *, alpha=1):
-    x = as_tensor(input)
-    return Sub.apply(x, operand(other if alpha == 1 else other * alpha, x))
+    return Sub.apply(*_pair(input, other if alpha == 1 else other * alpha))
 
 
 def mul(input, other):
+    return Mul.apply(*_pair(input, other))
+
+
+def _float_of(input):
+    """True division of integers gives the default float dtype, as in torch."""
     x = as_tensor(input)
-    return Mul.apply(x, operand(other, x))
+    return x if x.dtype.kind == "f" else to(x, _dtype.get_default_dtype())
 
 
 def div(input, other):
-    x = as_tensor(input)
-    return Div.apply(x, operand(other, x))
+    return Div.apply(*_pair(_float_of(input), other))
 
 
 def neg(input):
@@ -456,7 +483,7 @@ def pow(input, exponent):  # noqa: A001
     if not isinstance(input, Tensor):  # scalar ** tensor
         e = as_tensor(exponent)
         return Pow.apply(operand(input, e), e)
-    return Pow.apply(input, operand(exponent, input))
+    return Pow.apply(*_pair(input, exponent))
 
 
 def leaky_relu(input, negative_slope=0.01):
@@ -493,13 +520,11 @@ clip = clamp
 
 
 def maximum(input, other):
-    x = as_tensor(input)
-    return Maximum.apply(x, operand(other, x))
+    return Maximum.apply(*_pair(input, other))
 
 
 def minimum(input, other):
-    x = as_tensor(input)
-    return Minimum.apply(x, operand(other, x))
+    return Minimum.apply(*_pair(input, other))
 
 
 def where(condition, input, other):
@@ -538,15 +563,18 @@ ge = _compare(np.greater_equal)
 
 
 def _rsub(input, other):
-    return Sub.apply(operand(other, input), input)
+    x, y = _pair(input, other)
+    return Sub.apply(y, x)
 
 
 def _rdiv(input, other):
-    return Div.apply(operand(other, input), input)
+    x, y = _pair(_float_of(input), other)
+    return Div.apply(y, x)
 
 
 def _rpow(input, other):
-    return Pow.apply(operand(other, input), input)
+    x, y = _pair(input, other)
+    return Pow.apply(y, x)
 
 
 TENSOR_METHODS = {
