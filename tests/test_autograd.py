@@ -291,3 +291,11 @@ def test_integer_ops_do_not_require_grad():
     i = gg.arange(3)
     assert not (i * 2).requires_grad
     assert (x * i).requires_grad
+
+
+def test_backward_with_inputs_fills_only_those():
+    x = gg.tensor([1.0, 2.0], requires_grad=True)
+    y = gg.tensor([3.0, 4.0], requires_grad=True)
+    (x * y).sum().backward(inputs=[y])
+    assert x.grad is None
+    np.testing.assert_allclose(y.grad.data, [1.0, 2.0])

@@ -1,4 +1,4 @@
-"""Command line: ``python -m glassgrad gradcheck [--op NAME ...]`` and ``python -m glassgrad demo``."""
+"""Command line: ``python -m glassgrad gradcheck [--op NAME ...]`` and ``... demo``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ def _gradcheck(args) -> int:
     except KeyError as e:
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 2
-    header = f"{'op':<22} {'order':>5}  {'shapes':<36} {'max abs err':>12} {'max rel err':>12}  result"
+    header = (f"{'op':<22} {'order':>5}  {'shapes':<36} {'max abs err':>12} "
+              f"{'max rel err':>12}  result")
     print(header)
     print("-" * len(header))
     for r in rows:

@@ -223,7 +223,16 @@ class Tensor:
         grad = _seed_gradient(self, gradient, create_graph)
         if retain_graph is None:
             retain_graph = create_graph
-        run_backward([self], [grad], retain_graph, create_graph, inputs=inputs)
+        if inputs is None:
+            run_backward([self], [grad], retain_graph, create_graph)
+            return
+        # only the given tensors receive gradients
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        grads = run_backward([self], [grad], retain_graph, create_graph, inputs=inputs,
+                             allow_unused=True, accumulate=False)
+        for t, g in zip(inputs, grads):
+            if g is not None:
+                t.grad = g if t.grad is None else t.grad + g
 
     # ------------------------------------------------------------------ in-place ops
     def _check_inplace(self, op):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._dtype import bool as bool_
 from ... import _dtype
+from ..._dtype import bool as bool_
 from ..._dtype import float16, float32, float64, int32, int64, to_dtype
 from ..function import Function, register
 from ..tensor import Tensor, as_tensor, operand

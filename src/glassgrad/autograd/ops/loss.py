@@ -1,8 +1,521 @@
-"""loss ops (being written)."""
+"""Loss functions, each one fused op: forward computes the loss, backward its gradient.
+
+Every loss takes ``reduction``: 'none' (one loss per element or sample), 'sum', or 'mean'
+(the sum divided by a normalizer: the element count, or torch's weighted count where a
+``weight`` is given). Backward divides by the same normalizer.
+
+Class targets (``cross_entropy``, ``nll_loss``) and ``weight``/``pos_weight`` are constants:
+they receive no gradient. The regression losses and the binary cross entropies also
+differentiate their target, as torch does.
+"""
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
+
+from ..function import Function, register
+from ..tensor import Tensor, as_tensor
+from .elementwise import _pair
+
+
+def _raw(a):
+    """The ndarray behind a Tensor: masks and signs are constants, never graph nodes."""
+    return a.data if isinstance(a, Tensor) else a
+
+
+def _reduction(op, reduction, size_average=None, reduce=None):
+    """torch's ``reduction``, or its legacy ``size_average``/``reduce`` pair when given."""
+    if size_average is not None or reduce is not None:
+        if reduce is False:
+            return "none"
+        return "sum" if size_average is False else "mean"
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{op}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
+    return reduction
+
+
+def _reduce(loss, reduction, norm):
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction == "sum":
+        return total
+    with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0 is nan, as in torch
+        return total / norm
+
+
+def _constant(a, dtype):
+    """``weight``-like arguments: ndarrays of the input's dtype, outside the graph."""
+    if a is None:
+        return None
+    return np.asarray(_raw(a), dtype=dtype)
+
+
+def _same_size(op, x, t):
+    if x.shape != t.shape:
+        warnings.warn(f"{op}: using a target size ({tuple(t.shape)}) that is different to the "
+                      f"input size ({tuple(x.shape)}); this will likely lead to incorrect "
+                      "results due to broadcasting", stacklevel=4)
+
+
+# ------------------------------------------------------------------------------ regression
+class Pointwise(Function):
+    """out = weight * f(x - t, param), reduced. d out / d x = weight * f'(x - t) = -d out / d t.
+
+    'mean' divides by the element count, or by sum(weight) when ``weight_mean`` says so.
+    """
+
+    __slots__ = ("param", "weight", "reduction", "norm")
+    weight_mean = True  # torch's weighted mse/l1 'mean' divides by sum(weight); huber by n
+
+    @staticmethod
+    def forward(ctx, x, t, param, weight, reduction):
+        ctx.param, ctx.weight, ctx.reduction = param, weight, reduction
+        ctx.save_for_backward(x, t)
+        loss = type(ctx).f(x - t, param)
+        if weight is not None:
+            loss = loss * weight
+        by_weight = weight is not None and type(ctx).weight_mean
+        ctx.norm = float(weight.sum()) if by_weight else loss.size
+        return _reduce(loss, reduction, ctx.norm)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        nx, nt = ctx.needs_input_grad[:2]
+        if ctx.reduction == "mean":
+            grad = grad / ctx.norm
+        g = grad * type(ctx).d(x - t, ctx.param)
+        if ctx.weight is not None:
+            g = g * ctx.weight
+        return (g if nx else None), (-g if nt else None), None, None, None
+
+
+def _huber(d, delta):
+    a = np.abs(d)
+    return np.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
+
+
+#                   loss at d = x - t                    d loss / d d
+POINTWISE = {
+    "mse_loss":       (lambda d, p: d * d,                lambda d, p: 2 * d),
+    "l1_loss":        (lambda d, p: np.abs(d),            lambda d, p: np.sign(_raw(d))),
+    "huber_loss":     (_huber,                            lambda d, p: np.clip(d, -p, p)),
+    "smooth_l1_loss": (lambda d, p: _huber(d, p) / p,     lambda d, p: np.clip(d / p, -1, 1)),
+}
+# l1: the gradient at d = 0 is 0 (sign(0) = 0), as in torch. huber and smooth_l1 are
+# quadratic for |d| < delta (beta), linear outside; their derivatives are d clipped.
+
+POINTWISE_CLASSES = {}
+for _name, (_f, _d) in POINTWISE.items():
+    _cls_name = "".join(w.capitalize() for w in _name.split("_"))
+    POINTWISE_CLASSES[_name] = register(_name)(type(_cls_name, (Pointwise,), {
+        "__slots__": (), "f": staticmethod(_f), "d": staticmethod(_d),
+        "weight_mean": _name != "huber_loss"}))
+
+
+def _pointwise(op, input, target, reduction, param=None, weight=None):
+    x, t = _pair(input, target)  # an integer target takes the input's float dtype
+    _same_size(op, x, t)
+    w = _constant(weight, x.dtype)
+    if w is not None and w.shape != x.shape:
+        raise ValueError(f"{op}: weight of shape {w.shape} must have the input's shape "
+                         f"{tuple(x.shape)}")
+    return POINTWISE_CLASSES[op].apply(x, t, param, w, reduction)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """mean((input - target)^2); with ``weight``, sum(weight * (input - target)^2) / sum(weight)."""
+    reduction = _reduction("mse_loss", reduction, size_average, reduce)
+    return _pointwise("mse_loss", input, target, reduction, weight=weight)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """mean(|input - target|); with ``weight``, sum(weight * |input - target|) / sum(weight)."""
+    reduction = _reduction("l1_loss", reduction, size_average, reduce)
+    return _pointwise("l1_loss", input, target, reduction, weight=weight)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 d^2 where |d| < delta, else delta (|d| - delta / 2); d = input - target."""
+    reduction = _reduction("huber_loss", reduction)
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    return _pointwise("huber_loss", input, target, reduction, float(delta), weight)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, else |d| - beta / 2; beta = 0 is l1_loss."""
+    reduction = _reduction("smooth_l1_loss", reduction, size_average, reduce)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must not be negative, got {beta}")
+    if beta == 0:
+        return _pointwise("l1_loss", input, target, reduction)
+    return _pointwise("smooth_l1_loss", input, target, reduction, float(beta))
+
+
+# ------------------------------------------------------------------------------ binary
+_LOG_FLOOR = -100.0  # torch clamps each log in binary_cross_entropy at -100
+_BCE_EPS = 1e-12  # and keeps x (1 - x) at least this in its gradient
+
+
+def _clamped_logs(x):
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log(x), _LOG_FLOOR), np.maximum(np.log1p(-x), _LOG_FLOOR)
+
+
+@register("binary_cross_entropy")
+class BinaryCrossEntropy(Function):
+    """out = -w (t log x + (1 - t) log(1 - x)), each log clamped at -100 (as torch).
+
+    d out / d x = w (x - t) / max(x (1 - x), 1e-12);   d out / d t = w (log(1 - x) - log x).
+    """
+
+    __slots__ = ("weight", "reduction", "norm")
+
+    @staticmethod
+    def forward(ctx, x, t, weight, reduction):
+        for name, a in (("input", x), ("target", t)):
+            bad = ~((a >= 0) & (a <= 1))
+            if bad.any():
+                i = np.unravel_index(int(np.argmax(bad)), a.shape)
+                raise ValueError(f"binary_cross_entropy: all elements of {name} should be "
+                                 f"between 0 and 1; got {a[i]} at index {tuple(map(int, i))}")
+        ctx.weight, ctx.reduction, ctx.norm = weight, reduction, x.size
+        ctx.save_for_backward(x, t)
+        log_x, log_1mx = _clamped_logs(x)
+        loss = -(t * log_x + (1 - t) * log_1mx)
+        if weight is not None:
+            loss = loss * weight
+        return _reduce(loss, reduction, ctx.norm)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        nx, nt = ctx.needs_input_grad[:2]
+        if ctx.reduction == "mean":
+            grad = grad / ctx.norm
+        if ctx.weight is not None:
+            grad = grad * ctx.weight
+        gx = grad * (x - t) / np.maximum(x * (1 - x), _BCE_EPS) if nx else None
+        gt = None
+        if nt:  # -logit(x), unclamped as in torch: +-inf where x is 0 or 1
+            with np.errstate(divide="ignore"):
+                gt = grad * (np.log1p(-x) - np.log(x))
+        return gx, gt, None, None
+
+
+def _sigmoid(x):
+    return 0.5 * (1 + np.tanh(0.5 * x))  # = 1 / (1 + exp(-x)), without overflow
+
+
+def _softplus_neg(x):
+    return np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))  # log(1 + exp(-x)), stable
+
+
+@register("binary_cross_entropy_with_logits")
+class BinaryCrossEntropyWithLogits(Function):
+    """out = w ((1 - t) x + l log(1 + exp(-x))), l = 1 + (pos_weight - 1) t.
+
+    This is -w (pos_weight t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))), written so no
+    exp overflows. d out / d x = w ((1 - t) - l sigmoid(-x));
+    d out / d t = w ((pos_weight - 1) log(1 + exp(-x)) - x).
+    """
+
+    __slots__ = ("weight", "pos_weight", "reduction", "norm")
+
+    @staticmethod
+    def forward(ctx, x, t, weight, pos_weight, reduction):
+        ctx.weight, ctx.pos_weight, ctx.reduction = weight, pos_weight, reduction
+        ctx.save_for_backward(x, t)
+        sp = _softplus_neg(x)
+        lw = sp if pos_weight is None else (1 + (pos_weight - 1) * t) * sp
+        loss = (1 - t) * x + lw
+        if weight is not None:
+            loss = loss * weight
+        ctx.norm = loss.size
+        return _reduce(loss, reduction, ctx.norm)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        nx, nt = ctx.needs_input_grad[:2]
+        pw = ctx.pos_weight
+        if ctx.reduction == "mean":
+            grad = grad / ctx.norm
+        if ctx.weight is not None:
+            grad = grad * ctx.weight
+        gx = gt = None
+        if nx:
+            s = _sigmoid(-x)
+            gx = grad * ((1 - t) - (s if pw is None else (1 + (pw - 1) * t) * s))
+        if nt:
+            gt = grad * -x if pw is None else grad * ((pw - 1) * _softplus_neg(x) - x)
+        return gx, gt, None, None, None
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """-weight (target log(input) + (1 - target) log(1 - input)); logs clamped at -100."""
+    reduction = _reduction("binary_cross_entropy", reduction, size_average, reduce)
+    x, t = _pair(input, target)
+    if t.shape != x.shape:
+        raise ValueError(f"binary_cross_entropy: target of shape {tuple(t.shape)} must have "
+                         f"the input's shape {tuple(x.shape)}")
+    w = _constant(weight, x.dtype)
+    if w is not None:
+        w = _broadcast_weight("binary_cross_entropy", "weight", w, x.shape)
+    return BinaryCrossEntropy.apply(x, t, w, reduction)
+
+
+def _broadcast_weight(op, name, w, shape):
+    try:
+        return np.broadcast_to(w, shape)
+    except ValueError:
+        raise ValueError(f"{op}: {name} of shape {w.shape} does not broadcast to the input's "
+                         f"shape {shape}") from None
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+                                     reduce=None, reduction="mean", pos_weight=None):
+    """binary_cross_entropy(sigmoid(input), target), computed stably from the logits.
+
+    ``pos_weight`` (broadcast over the last dim, one per class) scales the positive term.
+    """
+    op = "binary_cross_entropy_with_logits"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    x, t = _pair(input, target)
+    if t.shape != x.shape:
+        raise ValueError(f"{op}: target of shape {tuple(t.shape)} must have the input's shape "
+                         f"{tuple(x.shape)}")
+    w, pw = _constant(weight, x.dtype), _constant(pos_weight, x.dtype)
+    if w is not None:
+        w = _broadcast_weight(op, "weight", w, x.shape)
+    if pw is not None:
+        pw = _broadcast_weight(op, "pos_weight", pw, x.shape)
+    return BinaryCrossEntropyWithLogits.apply(x, t, w, pw, reduction)
+
+
+# ------------------------------------------------------------------------------ classes
+def _log_softmax(x, axis):
+    """log softmax along ``axis``, max subtracted first; works on Tensors for double backward."""
+    z = x - _raw(x).max(axis=axis, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+
+
+def _class_dim(op, x):
+    if x.ndim == 0:
+        raise ValueError(f"{op}: input must have a class dim: shape (C,), (N, C) or "
+                         "(N, C, d1, ...); got a 0-d tensor")
+    return 0 if x.ndim == 1 else 1
+
+
+class _Targets:
+    """Integer class targets checked against the input, with each one's weight.
+
+    ``t``: the targets with ignored entries set to 0 (so they can index), ``valid``: False
+    where the target is ``ignore_index``, ``wt``: the target's class weight (0 if ignored),
+    ``w``: the class weights shaped to broadcast along the class dim (or None).
+    """
+
+    __slots__ = ("t", "valid", "wt", "w", "cdim", "classes")
+
+    def __init__(self, op, x, target, weight, ignore_index):
+        cdim = _class_dim(op, x)
+        c = x.shape[cdim]
+        self.cdim, self.classes = cdim, c
+        want = x.shape[:cdim] + x.shape[cdim + 1:]
+        if target.dtype.kind not in "iu":
+            raise TypeError(f"{op}: target must hold integer class indices, got dtype "
+                            f"{target.dtype} (shape {target.shape}) for input of shape "
+                            f"{x.shape}")
+        if target.shape != want:
+            raise ValueError(f"{op}: expected target of shape {want} for input of shape "
+                             f"{x.shape}, got {target.shape}")
+        valid = target != ignore_index
+        bad = valid & ((target < 0) | (target >= c))
+        if bad.any():
+            raise IndexError(f"{op}: target {target[bad].flat[0]} is out of range for {c} "
+                             f"classes")
+        self.t = np.where(valid, target, 0).astype(np.intp)
+        self.valid = valid
+        self.w = None
+        if weight is None:
+            self.wt = valid.astype(x.dtype)
+        else:
+            self.wt = np.where(valid, weight[self.t], 0).astype(x.dtype)
+            self.w = weight.reshape((c,) + (1,) * (x.ndim - cdim - 1))
+
+    def pick(self, a):
+        """a[..., t, ...] along the class dim: each sample's value at its target class."""
+        return np.take_along_axis(a, np.expand_dims(self.t, self.cdim), self.cdim).squeeze(
+            self.cdim)
+
+    def onehot(self):
+        """A dense (..., C, ...) array: the target's weight at its class, 0 elsewhere."""
+        shape = [1] * (self.t.ndim + 1)
+        shape[self.cdim] = self.classes
+        hit = np.arange(self.classes).reshape(shape) == np.expand_dims(self.t, self.cdim)
+        return hit * np.expand_dims(self.wt, self.cdim)
+
+
+def _class_weight(op, weight, x, c):
+    w = _constant(weight, x.dtype)
+    if w is not None and w.shape != (c,):
+        raise ValueError(f"{op}: weight should hold one value per class ({c}), got shape "
+                         f"{w.shape}")
+    return w
+
+
+def _expand_grad(grad, ctx, shape):
+    """The loss gradient, divided by the normalizer, with the class dim put back."""
+    if ctx.reduction == "mean":
+        return grad / ctx.norm
+    if ctx.reduction == "sum":
+        return grad
+    cdim = ctx.cdim
+    return grad.reshape(shape[:cdim] + (1,) + shape[cdim + 1:])
+
+
+@register("cross_entropy")
+class CrossEntropy(Function):
+    """out_i = -sum_c q_ic log softmax(x_i)_c, with q the weighted, smoothed target:
+
+    class index t_i:       q_ic = (1 - eps) w_{t_i} [c = t_i] + eps / C w_c  (0 if ignored),
+    class probabilities:   q_ic = w_c ((1 - eps) p_ic + eps / C).
+    d out_i / d x_ic = softmax(x_i)_c sum_k q_ik - q_ic;  d out_i / d p_ic = -(1 - eps) w_c
+    log softmax(x_i)_c. 'mean' divides by sum_i w_{t_i} over targets not ignored, or for
+    probabilities by the number of samples.
+    """
+
+    __slots__ = ("targets", "w", "eps", "reduction", "norm", "cdim", "logp")
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
+        cdim = _class_dim("cross_entropy", x)
+        c = x.shape[cdim]
+        eps = label_smoothing
+        ctx.cdim, ctx.eps, ctx.reduction = cdim, eps, reduction
+        logp = _log_softmax(x, cdim)
+        if target.dtype.kind == "f" and target.shape == x.shape:  # class probabilities
+            ctx.targets = None
+            ctx.w = None if weight is None else weight.reshape(
+                (c,) + (1,) * (x.ndim - cdim - 1))
+            q = CrossEntropy._soft(ctx, target, c)
+            loss = -(q * logp).sum(axis=cdim)
+            ctx.norm = loss.size
+        else:
+            tg = ctx.targets = _Targets("cross_entropy", x, target, weight, ignore_index)
+            ctx.w = tg.w
+            loss = np.where(tg.valid, -tg.wt * tg.pick(logp), 0)
+            if eps:
+                smooth = logp.sum(axis=cdim) if tg.w is None else (logp * tg.w).sum(axis=cdim)
+                loss = (1 - eps) * loss - np.where(tg.valid, smooth, 0) * (eps / c)
+            ctx.norm = float(tg.wt.sum())
+        ctx.save_for_backward(x, target)
+        ctx.logp = logp
+        return _reduce(loss, reduction, ctx.norm)
+
+    @staticmethod
+    def _soft(ctx, p, c):
+        """q for probability targets (p may be a Tensor under create_graph)."""
+        q = p * (1 - ctx.eps) + ctx.eps / c if ctx.eps else p
+        return q if ctx.w is None else q * ctx.w
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, target = ctx.saved_tensors
+        cdim, tg = ctx.cdim, ctx.targets
+        c = x.shape[cdim]
+        # create_graph: recompute log softmax from x so the gradient is differentiable in x
+        logp = _log_softmax(x, cdim) if isinstance(grad, Tensor) else ctx.logp
+        g = _expand_grad(grad, ctx, x.shape)
+        gt = None
+        if tg is None:
+            q = CrossEntropy._soft(ctx, target, c)
+            if ctx.needs_input_grad[1]:
+                gt = -(1 - ctx.eps) * g * (logp if ctx.w is None else logp * ctx.w)
+        else:
+            q = tg.onehot() * (1 - ctx.eps)
+            if ctx.eps:
+                valid = np.expand_dims(tg.valid, cdim).astype(q.dtype)
+                q = q + valid * (ctx.eps / c if tg.w is None else tg.w * (ctx.eps / c))
+        gx = (np.exp(logp) * q.sum(axis=cdim, keepdims=True) - q) * g
+        return gx, gt, None, None, None, None
+
+    def release(self):
+        super().release()
+        self.logp = None
+
+
+@register("nll_loss")
+class NllLoss(Function):
+    """out_i = -w_{t_i} x_{i, t_i} (0 where t_i is ignore_index), on log-probabilities x.
+
+    d out_i / d x_ic = -w_{t_i} [c = t_i]. 'mean' divides by sum_i w_{t_i} (not ignored).
+    """
+
+    __slots__ = ("targets", "reduction", "norm", "cdim")
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        tg = ctx.targets = _Targets("nll_loss", x, target, weight, ignore_index)
+        ctx.cdim, ctx.reduction = tg.cdim, reduction
+        ctx.norm = float(tg.wt.sum())
+        loss = np.where(tg.valid, -tg.wt * tg.pick(x), 0)
+        return _reduce(loss, reduction, ctx.norm)
+
+    @staticmethod
+    def backward(ctx, grad):
+        tg = ctx.targets
+        shape = tg.valid.shape[:tg.cdim] + (tg.classes,) + tg.valid.shape[tg.cdim:]
+        return -tg.onehot() * _expand_grad(grad, ctx, shape), None, None, None, None
+
+
+def _class_input(input, target):
+    x = as_tensor(input)
+    t = target if isinstance(target, Tensor) else as_tensor(np.asarray(target))
+    return x, t
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    """-log softmax(input)[target] (class indices) or -sum p log softmax(input) (class
+    probabilities), over the class dim: 0 for (C,) input, else 1 for (N, C, d1, ...)."""
+    op = "cross_entropy"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got "
+                         f"{label_smoothing}")
+    x, t = _class_input(input, target)
+    c = x.shape[_class_dim(op, x)]
+    w = _class_weight(op, weight, x, c)
+    if t.dtype.kind == "f" and t.shape != x.shape:
+        raise TypeError(f"{op}: target must be integer class indices of shape "
+                        f"{x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()} or class "
+                        f"probabilities of the input's shape {x.shape}; got a {t.dtype} "
+                        f"target of shape {t.shape}")
+    return CrossEntropy.apply(x, t, w, int(ignore_index), reduction, float(label_smoothing))
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """-input[target] * weight[target] over the class dim; input holds log-probabilities."""
+    op = "nll_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    x, t = _class_input(input, target)
+    w = _class_weight(op, weight, x, x.shape[_class_dim(op, x)])
+    return NllLoss.apply(x, t, w, int(ignore_index), reduction)
+
+
 TENSOR_METHODS = {}
 TORCH_FUNCTIONS = {}
-FUNCTIONAL = {}
+FUNCTIONAL = {
+    "mse_loss": mse_loss, "l1_loss": l1_loss, "huber_loss": huber_loss,
+    "smooth_l1_loss": smooth_l1_loss, "binary_cross_entropy": binary_cross_entropy,
+    "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+    "cross_entropy": cross_entropy, "nll_loss": nll_loss,
+}
 NUMPY_FUNCTIONS = {}

@@ -1,4 +1,11 @@
-"""Movement ops: they move or select elements, never change values (the rest join here).
+"""Movement ops: they move, select or copy elements, never change values.
+
+    shape      reshape/view, flatten, squeeze, unsqueeze, expand, repeat
+    order      transpose, permute (and .T, .mT, movedim, t), flip
+    join       cat, stack; split, chunk, unbind and narrow are one getitem per piece
+    select     getitem (ints, slices, None, ...), index (int arrays, bool masks), pad, clone
+    scatter    index_put: zeros with grad put at an index, the backward of getitem and index;
+               its own backward is getitem again, so indexing is differentiable to any order
 
 Ops whose result may be a numpy view of their input set ``is_view = True``: the result
 then shares its input's version counter, so an in-place change through either is caught.
@@ -6,10 +13,15 @@ then shares its input's version counter, so an in-place change through either is
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
 from ..function import Function, register
-from ..tensor import as_tensor
+from ..graph import is_grad_enabled
+from ..tensor import Tensor, as_tensor
+from ._util import normalize_dim
 
 
 def _shape_arg(shape, op):
@@ -21,12 +33,49 @@ def _shape_arg(shape, op):
         raise TypeError(f"{op}: shape must be ints, got {shape!r}") from None
 
 
-@register("reshape")
-class Reshape(Function):
-    """out = x viewed with a new shape; grad is reshaped back."""
+def _dim(dim, ndim, op, new=False):
+    """One dim (negatives allowed) as an axis in range(ndim), or in range(ndim + 1) when it
+    names a ``new`` dim (unsqueeze, stack). 0-d tensors accept 0 and -1."""
+    n, d = max(ndim + new, 1), int(dim)
+    if not -n <= d < n:
+        raise IndexError(f"{op}: dim {d} is out of range for a tensor with {ndim} dims "
+                         f"(expected {-n} to {n - 1})")
+    return d % n
+
+
+def _dim_of(x, dim, op):
+    """The axis ``dim`` names in x, for ops that need x to have at least one dim."""
+    if x.ndim == 0:
+        raise RuntimeError(f"{op}: expects a tensor with at least 1 dim, got a 0-d tensor")
+    return _dim(dim, x.ndim, op)
+
+
+def _promote(dtypes):
+    """torch's promotion for tensors: any float wins over ints (float32 + int64 -> float32)."""
+    floats = [d for d in dtypes if d.kind == "f"]
+    return np.result_type(*(floats or dtypes))
+
+
+# ------------------------------------------------------------------------------ shape
+class _Reshaping(Function):
+    """out = x with a new shape (same elements, same order); grad is reshaped back."""
 
     __slots__ = ("shape",)
     is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape), None
+
+
+@register("reshape")
+class Reshape(_Reshaping):
+    __slots__ = ()
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -37,9 +86,26 @@ class Reshape(Function):
             raise RuntimeError(f"reshape: shape {shape} is invalid for input of shape "
                                f"{x.shape} ({x.size} elements)") from None
 
-    @staticmethod
-    def backward(ctx, grad):
-        return grad.reshape(ctx.shape), None
+
+@register("flatten")
+class Flatten(_Reshaping):
+    """out = x with dims start_dim..end_dim merged into one."""
+
+    __slots__ = ()
+
+
+@register("squeeze")
+class Squeeze(_Reshaping):
+    """out = x without (some of) its size-1 dims."""
+
+    __slots__ = ()
+
+
+@register("unsqueeze")
+class Unsqueeze(_Reshaping):
+    """out = x with new size-1 dims."""
+
+    __slots__ = ()
 
 
 @register("expand")
@@ -61,12 +127,339 @@ class Expand(Function):
         return grad, None  # the driver's sum_to sums it back to the input's shape
 
 
+@register("repeat")
+class Repeat(Function):
+    """out = x tiled ``sizes`` times along each dim (x gets leading 1s if sizes is longer).
+
+    Seen as shape (s0, n0, s1, n1, ...), out is x broadcast over the s axes, so grad is
+    summed over them.
+    """
+
+    __slots__ = ("shape", "sizes")
+
+    @staticmethod
+    def forward(ctx, x, sizes):
+        ctx.shape, ctx.sizes = x.shape, sizes
+        return np.tile(x.reshape((1,) * (len(sizes) - x.ndim) + x.shape), sizes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        sizes = ctx.sizes
+        padded = (1,) * (len(sizes) - len(ctx.shape)) + ctx.shape
+        split = tuple(v for s, n in zip(sizes, padded) for v in (s, n))
+        g = grad.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        return g.reshape(ctx.shape), None
+
+
+# ------------------------------------------------------------------------------ order
+@register("transpose")
+class Transpose(Function):
+    """out = x with dims dim0 and dim1 swapped; grad is swapped back."""
+
+    __slots__ = ("dim0", "dim1")
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, dim0, dim1):
+        ctx.dim0, ctx.dim1 = dim0, dim1
+        return np.swapaxes(x, dim0, dim1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.swapaxes(grad, ctx.dim0, ctx.dim1), None, None
+
+
+@register("permute")
+class Permute(Function):
+    """out = x with its dims reordered: out.shape[i] = x.shape[dims[i]]; grad gets the
+    inverse order."""
+
+    __slots__ = ("dims",)
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.transpose(x, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.transpose(grad, tuple(np.argsort(ctx.dims).tolist())), None
+
+
+@register("flip")
+class Flip(Function):
+    """out = x reversed along ``dims`` (a copy, as in torch); grad is flipped back."""
+
+    __slots__ = ("dims",)
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.flip(x, dims).copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.flip(grad, ctx.dims), None
+
+
+@register("clone")
+class Clone(Function):
+    """out = a C-contiguous copy of x; grad passes through."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.array(x, order="C", copy=True)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+# ------------------------------------------------------------------------------ join
+@register("cat")
+class Cat(Function):
+    """out = x_1, ..., x_n joined along ``dim``; each input's grad is its slice of grad."""
+
+    __slots__ = ("dim", "bounds")
+
+    @staticmethod
+    def forward(ctx, dim, *xs):
+        ctx.dim = dim
+        ctx.bounds = np.cumsum([0] + [x.shape[dim] for x in xs]).tolist()
+        return np.concatenate(xs, axis=dim, dtype=_promote([x.dtype for x in xs]))
+
+    @staticmethod
+    def backward(ctx, grad):
+        lead, b = (slice(None),) * ctx.dim, ctx.bounds
+        return (None, *(grad[(*lead, slice(b[i], b[i + 1]))] if need else None
+                        for i, need in enumerate(ctx.needs_input_grad[1:])))
+
+
+@register("stack")
+class Stack(Function):
+    """out = x_1, ..., x_n joined along a new dim ``dim``; input i's grad is grad[..., i]."""
+
+    __slots__ = ("dim",)
+
+    @staticmethod
+    def forward(ctx, dim, *xs):
+        ctx.dim = dim
+        return np.stack(xs, axis=dim, dtype=_promote([x.dtype for x in xs]))
+
+    @staticmethod
+    def backward(ctx, grad):
+        lead = (slice(None),) * ctx.dim
+        return (None, *(grad[(*lead, i)] if need else None
+                        for i, need in enumerate(ctx.needs_input_grad[1:])))
+
+
+# ------------------------------------------------------------------------------ select
+@register("getitem")
+class GetItem(Function):
+    """out = x[index] for basic indices (ints, slices, None, ...): a view of x.
+
+    grad is written into zeros of x's shape at the same index (no element is picked twice).
+    """
+
+    __slots__ = ("shape", "index")
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.shape, ctx.index = x.shape, index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _index_put(grad, ctx.shape, ctx.index, False), None
+
+
+@register("index")
+class Index(Function):
+    """out = x[index] with int arrays or bool masks (numpy's advanced indexing): a copy.
+
+    grad is added into zeros of x's shape at the index; an element picked k times gets the
+    sum of its k gradients (np.add.at, not assignment, which would keep only the last).
+    """
+
+    __slots__ = ("shape", "index")
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.shape, ctx.index = x.shape, index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        repeats = any(isinstance(i, np.ndarray) and i.dtype != bool for i in ctx.index)
+        return _index_put(grad, ctx.shape, ctx.index, repeats), None
+
+
+@register("index_put")
+class IndexPut(Function):
+    """out = zeros(shape) with out[index] = g, or out[index] += g with repeated indices
+    adding up when ``accumulate``. The backward of getitem and index; g's grad is
+    grad[index]."""
+
+    __slots__ = ("index",)
+
+    @staticmethod
+    def forward(ctx, g, shape, index, accumulate):
+        ctx.index = index
+        return _put_array(g, shape, index, accumulate)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.index], None, None, None
+
+
+def _put_array(g, shape, index, accumulate):
+    out = np.zeros(shape, dtype=g.dtype)
+    if accumulate:
+        np.add.at(out, index, g)
+    else:
+        out[index] = g
+    return out
+
+
+def _index_put(g, shape, index, accumulate):
+    """zeros(shape) with g put (or added) at index: an op on Tensors (create_graph)."""
+    if isinstance(g, Tensor):
+        return IndexPut.apply(g, shape, index, accumulate)
+    return _put_array(g, shape, index, accumulate)
+
+
+@register("pad")
+class Pad(Function):
+    """out = x with ``value`` added before and after dims (negative widths crop instead).
+
+    grad is grad padded with the widths negated: what was added is cropped, what was
+    cropped is filled with zeros.
+    """
+
+    __slots__ = ("widths",)
+
+    @staticmethod
+    def forward(ctx, x, widths, value):
+        ctx.widths = widths
+        return _pad_array(x, widths, value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        neg = tuple((-b, -a) for b, a in ctx.widths)
+        if isinstance(grad, Tensor):
+            return Pad.apply(grad, neg, 0), None, None
+        return _pad_array(grad, neg, 0), None, None
+
+
+def _pad_array(x, widths, value):
+    crop = tuple(slice(max(-b, 0), n - max(-a, 0)) for (b, a), n in zip(widths, x.shape))
+    grow = tuple((max(b, 0), max(a, 0)) for b, a in widths)
+    x = x[crop]
+    if not any(b or a for b, a in grow):
+        return x.copy()
+    return np.pad(x, grow, constant_values=value)
+
+
+# ------------------------------------------------------------------------------ index parsing
+def _index_item(i, op):
+    """One entry of an index as an int, slice, None, Ellipsis, int64 array or bool array."""
+    if i is None or i is Ellipsis:
+        return i
+    if isinstance(i, slice):
+        if i.step is not None and int(i.step) <= 0:
+            raise ValueError(f"{op}: slice step must be greater than zero, got {i.step}; "
+                             "use flip() to reverse")
+        return i
+    if isinstance(i, Tensor):
+        i = i.data
+    elif isinstance(i, (bool, np.bool_)):
+        return np.asarray(i)
+    elif isinstance(i, numbers.Integral):
+        return int(i)
+    elif isinstance(i, (list, tuple)):
+        i = np.asarray([a.data if isinstance(a, Tensor) else a for a in i])
+        if i.size == 0:
+            i = i.astype(np.int64)
+    if not isinstance(i, np.ndarray):
+        raise IndexError(f"{op}: unsupported index {i!r} of type {type(i).__name__}; use "
+                         "ints, slices, None, ..., or int or bool tensors")
+    if i.dtype == bool:
+        return i
+    if i.dtype.kind not in "iu":
+        raise IndexError(f"{op}: tensors used as indices must be long, int or bool; got "
+                         f"dtype {i.dtype}")
+    return int(i) if i.ndim == 0 else i.astype(np.int64, copy=False)
+
+
+def _check_range(i, d, n, op):
+    lo, hi = (i, i) if isinstance(i, int) else (int(i.min()), int(i.max()))
+    if hi >= n or lo < -n:
+        bad = hi if hi >= n else lo
+        raise IndexError(f"{op}: index {bad} is out of range for dim {d} with size {n}")
+
+
+def _parse_index(index, shape, op):
+    """Split an index into (basic, advanced) steps with torch's meaning, either may be None.
+
+    Ints are applied first as a basic step, as torch does: for x of shape (2, 3, 4),
+    x[0, :, [0, 1]] has shape (3, 2) (numpy, mixing them into the advanced step, gives (2, 3)).
+    """
+    items = [_index_item(i, op) for i in (index if isinstance(index, tuple) else (index,))]
+    if sum(i is Ellipsis for i in items) > 1:
+        raise IndexError(f"{op}: an index can only have a single ellipsis ('...')")
+    used = sum(i.ndim if isinstance(i, np.ndarray) and i.dtype == bool else 1
+               for i in items if i is not None and i is not Ellipsis)
+    if used > len(shape):
+        raise IndexError(f"{op}: too many indices for a tensor of shape {shape}: the index "
+                         f"uses {used} dims")
+    d, ints, rest, advanced = 0, {}, [], False
+    for i in items:
+        if i is Ellipsis:
+            d += len(shape) - used
+        elif isinstance(i, slice):
+            d += 1
+        elif isinstance(i, int):
+            _check_range(i, d, shape[d], op)
+            ints[d] = i
+            d += 1
+            continue
+        elif isinstance(i, np.ndarray):
+            advanced = True
+            if i.dtype == bool:
+                if i.shape != shape[d:d + i.ndim]:
+                    raise IndexError(f"{op}: boolean mask of shape {i.shape} does not match "
+                                     f"the shape {shape[d:d + i.ndim]} of the dims it indexes "
+                                     f"(from dim {d}) in a tensor of shape {shape}")
+                d += i.ndim
+            else:
+                if i.size:
+                    _check_range(i, d, shape[d], op)
+                d += 1
+        rest.append(i)
+    if not advanced:
+        # a trailing ... keeps x[0, 1] a 0-d view of x rather than a numpy scalar copy
+        has_ellipsis = any(i is Ellipsis for i in items)
+        return (tuple(items) if has_ellipsis else (*items, Ellipsis)), None
+    if not ints:
+        return None, tuple(items)
+    return tuple(ints.get(k, slice(None)) for k in range(len(shape))), tuple(rest)
+
+
+# ------------------------------------------------------------------------------ functions
 def reshape(input, *shape):
     x = as_tensor(input)
     shape = _shape_arg(shape, "reshape")
     if shape == x.shape:
         return x
     return Reshape.apply(x, shape)
+
+
+def view_as(input, other):
+    return reshape(input, other.shape)
 
 
 def expand(input, *sizes):
@@ -82,12 +475,398 @@ def expand(input, *sizes):
     return Expand.apply(x, shape)
 
 
+def expand_as(input, other):
+    return expand(input, other.shape)
+
+
 def broadcast_to(input, shape):
     return expand(input, tuple(shape))
 
 
-TENSOR_METHODS = {"reshape": reshape, "view": reshape, "expand": expand}
-TORCH_FUNCTIONS = {"reshape": reshape, "broadcast_to": broadcast_to}
-FUNCTIONAL = {}
-NUMPY_FUNCTIONS = {np.reshape: lambda a, newshape=None, shape=None: reshape(
-    a, shape if shape is not None else newshape), np.broadcast_to: broadcast_to}
+def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dims start_dim..end_dim into one; a 0-d tensor becomes shape (1,)."""
+    x = as_tensor(input)
+    s, e = _dim(start_dim, x.ndim, "flatten"), _dim(end_dim, x.ndim, "flatten")
+    if x.ndim == 0:
+        return Flatten.apply(x, (1,))
+    if s > e:
+        raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for "
+                           f"a tensor of shape {x.shape}")
+    if s == e:
+        return x
+    return Flatten.apply(x, (*x.shape[:s], math.prod(x.shape[s:e + 1]), *x.shape[e + 1:]))
+
+
+def squeeze(input, dim=None):
+    """Drop size-1 dims: all of them, or those among ``dim`` (int or tuple) that have size 1."""
+    x = as_tensor(input)
+    dims = normalize_dim(dim, x.ndim, "squeeze")
+    shape = tuple(n for k, n in enumerate(x.shape)
+                  if n != 1 or (dims is not None and k not in dims))
+    return Squeeze.apply(x, shape)
+
+
+def unsqueeze(input, dim):
+    """Insert a size-1 dim at ``dim``, in -(ndim + 1) .. ndim."""
+    x = as_tensor(input)
+    d = _dim(dim, x.ndim, "unsqueeze", new=True)
+    return Unsqueeze.apply(x, (*x.shape[:d], 1, *x.shape[d:]))
+
+
+def _expand_dims(a, axis):
+    """numpy's expand_dims: ``axis`` (int or tuple) are positions in the result."""
+    x = as_tensor(a)
+    axes = normalize_dim(axis, x.ndim + (1 if isinstance(axis, int) else len(axis)),
+                         "expand_dims")
+    it = iter(x.shape)
+    shape = tuple(1 if k in axes else next(it) for k in range(x.ndim + len(axes)))
+    return Unsqueeze.apply(x, shape)
+
+
+def repeat(input, *sizes):
+    x = as_tensor(input)
+    sizes = _shape_arg(sizes, "repeat")
+    if len(sizes) < x.ndim:
+        raise RuntimeError(f"repeat: the number of repeats {sizes} can not be smaller than the "
+                           f"number of dims of the tensor {x.shape}")
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"repeat: repeats must be non-negative, got {sizes}")
+    return Repeat.apply(x, sizes)
+
+
+def transpose(input, dim0, dim1):
+    x = as_tensor(input)
+    d0, d1 = _dim(dim0, x.ndim, "transpose"), _dim(dim1, x.ndim, "transpose")
+    return Transpose.apply(x, d0, d1) if x.ndim else Permute.apply(x, ())
+
+
+def permute(input, *args, dims=None):
+    """Reorder the dims: x.permute(2, 0, 1), x.permute((2, 0, 1)) or x.permute(dims=...)."""
+    x = as_tensor(input)
+    dims = _shape_arg(args if dims is None else (dims,), "permute")
+    if len(dims) != x.ndim:
+        raise RuntimeError(f"permute: the tensor of shape {x.shape} has {x.ndim} dims but the "
+                           f"order {dims} has {len(dims)}")
+    axes = tuple(_dim(d, x.ndim, "permute") for d in dims)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"permute: the order {dims} repeats a dim")
+    return Permute.apply(x, axes)
+
+
+def movedim(input, source, destination):
+    """Move dims ``source`` to positions ``destination`` (ints or tuples); the others keep
+    their order."""
+    x = as_tensor(input)
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: source {source} and destination {destination} must "
+                           "have the same number of dims")
+    src = [_dim(d, x.ndim, "movedim") for d in src]
+    dst = [_dim(d, x.ndim, "movedim") for d in dst]
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise RuntimeError(f"movedim: repeated dim in source {source} or destination "
+                           f"{destination}")
+    order = [k for k in range(x.ndim) if k not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return Permute.apply(x, tuple(order[:x.ndim]))
+
+
+def _np_transpose(a, axes=None):
+    x = as_tensor(a)
+    return permute(x, tuple(range(x.ndim))[::-1] if axes is None else axes)
+
+
+def _moveaxis(a, source, destination):
+    return movedim(a, source, destination)
+
+
+def t(input):
+    """Transpose a tensor of at most 2 dims (0-d and 1-d come back as they are)."""
+    x = as_tensor(input)
+    if x.ndim > 2:
+        raise RuntimeError(f"t: expects a tensor with <= 2 dims, got shape {x.shape}; use "
+                           "transpose(dim0, dim1) or .mT")
+    return x if x.ndim < 2 else Transpose.apply(x, 0, 1)
+
+
+def _T(self):  # noqa: N802
+    """All dims reversed (the transpose for 2 dims), as torch's .T."""
+    return Permute.apply(self, tuple(range(self.ndim))[::-1])
+
+
+def _mT(self):  # noqa: N802
+    """The last two dims swapped: a batch of matrices transposed."""
+    if self.ndim < 2:
+        raise RuntimeError(f"mT: needs a tensor of at least 2 dims, got shape {self.shape}")
+    return Transpose.apply(self, self.ndim - 2, self.ndim - 1)
+
+
+def flip(input, *args, dims=None):
+    """Reverse the order along dims: x.flip(0, 1), x.flip((0, 1)) or torch.flip(x, dims)."""
+    x = as_tensor(input)
+    dims = args if dims is None else (dims,)
+    if len(dims) == 1 and not isinstance(dims[0], numbers.Integral):
+        dims = tuple(dims[0])
+    dims = normalize_dim(dims, x.ndim, "flip")
+    return Flip.apply(x, dims if x.ndim else ())
+
+
+def _np_flip(m, axis=None):
+    x = as_tensor(m)
+    return flip(x, tuple(range(x.ndim)) if axis is None else axis)
+
+
+def clone(input, *, memory_format=None):
+    return Clone.apply(as_tensor(input))
+
+
+def contiguous(input, memory_format=None):
+    """The tensor itself when its data is C-contiguous, else a contiguous copy (clone)."""
+    x = as_tensor(input)
+    return x if x.data.flags.c_contiguous else Clone.apply(x)
+
+
+# ------------------------------------------------------------------------------ join
+def _tensor_list(tensors, op):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}: expected a list or tuple of tensors, got "
+                        f"{type(tensors).__name__}")
+    if not tensors:
+        raise RuntimeError(f"{op}: expected a non-empty list of tensors")
+    return [as_tensor(x) for x in tensors]
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing dim; their other dims must match."""
+    xs = _tensor_list(tensors, "cat")
+    first = xs[0]
+    for k, x in enumerate(xs):
+        if x.ndim == 0:
+            raise RuntimeError(f"cat: zero-dimensional tensor (at position {k}) cannot be "
+                               "concatenated; use stack")
+    d = _dim(dim, first.ndim, "cat")
+    for x in xs[1:]:
+        if x.ndim != first.ndim:
+            raise RuntimeError(f"cat: tensors must have the same number of dims; got "
+                               f"{first.shape} and {x.shape}")
+        if any(
+                a != b for k, (a, b) in enumerate(zip(x.shape, first.shape)) if k != d):
+            raise RuntimeError(f"cat: tensors must have the same shape except in dim {d}; "
+                               f"got {first.shape} and {x.shape}")
+    return Cat.apply(d, *xs)
+
+
+def stack(tensors, dim=0):
+    """Join tensors of one shape along a new dim ``dim``."""
+    xs = _tensor_list(tensors, "stack")
+    first = xs[0]
+    for k, x in enumerate(xs):
+        if x.shape != first.shape:
+            raise RuntimeError(f"stack: expects each tensor to be equal size, but got "
+                               f"{first.shape} at entry 0 and {x.shape} at entry {k}")
+    return Stack.apply(_dim(dim, first.ndim, "stack", new=True), *xs)
+
+
+def _np_concatenate(arrays, axis=0, out=None, dtype=None, casting=None):
+    if out is not None or dtype is not None:
+        raise TypeError("numpy.concatenate on Tensors: out= and dtype= are not supported")
+    xs = [as_tensor(a) for a in arrays]
+    if axis is None:
+        return cat([flatten(x) for x in xs], 0)
+    return cat(xs, axis)
+
+
+def _np_stack(arrays, axis=0, out=None, dtype=None, casting=None):
+    if out is not None or dtype is not None:
+        raise TypeError("numpy.stack on Tensors: out= and dtype= are not supported")
+    return stack(list(arrays), axis)
+
+
+def _slice_dim(x, d, start, stop):
+    return x[(slice(None),) * d + (slice(start, stop),)]
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given
+    section sizes, which must add up to the dim's size. Each piece is a view."""
+    x = as_tensor(tensor)
+    d = _dim_of(x, dim, "split")
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, numbers.Integral):
+        size = int(split_size_or_sections)
+        if size < 0 or (size == 0 and n > 0):
+            raise RuntimeError(f"split: split_size must be positive for dim {d} of size {n}, "
+                               f"got {size}")
+        sizes = [min(size, n - a) for a in range(0, n, size)] if n else [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n or any(s < 0 for s in sizes):
+            raise RuntimeError(f"split: split sizes {sizes} must be non-negative and sum to "
+                               f"{n}, the size of dim {d} of the tensor {x.shape}")
+    bounds = np.cumsum([0, *sizes]).tolist()
+    return tuple(_slice_dim(x, d, a, b) for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def chunk(input, chunks, dim=0):
+    """Split into pieces of ceil(n / chunks) along ``dim``: the last may be smaller, and
+    there may be fewer than ``chunks`` of them (torch's rule)."""
+    x = as_tensor(input)
+    chunks = int(chunks)
+    if chunks <= 0:
+        raise RuntimeError(f"chunk: chunks must be greater than 0, got {chunks}")
+    d = _dim_of(x, dim, "chunk")
+    n = x.shape[d]
+    if n == 0:
+        return split(x, [0] * chunks, d)
+    return split(x, -(-n // chunks), d)
+
+
+def unbind(input, dim=0):
+    """The slices along ``dim``, each without that dim."""
+    x = as_tensor(input)
+    d = _dim_of(x, dim, "unbind")
+    lead = (slice(None),) * d
+    return tuple(x[(*lead, i)] for i in range(x.shape[d]))
+
+
+def narrow(input, dim, start, length):
+    """x[..., start:start + length, ...] along ``dim``, a view."""
+    x = as_tensor(input)
+    d = _dim_of(x, dim, "narrow")
+    n, start, length = x.shape[d], int(start), int(length)
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start {start} is out of range for dim {d} with size {n}")
+    start %= n if n else 1
+    if length < 0 or start + length > n:
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds the size "
+                           f"{n} of dim {d}")
+    return _slice_dim(x, d, start, start + length)
+
+
+def _iter(self):
+    if self.ndim == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return iter(unbind(self, 0))
+
+
+# ------------------------------------------------------------------------------ indexing
+def getitem(input, index):
+    """x[index] with torch's meaning: ints, slices (positive steps), None, ..., int arrays,
+    lists or tensors (broadcast together), bool masks."""
+    x = as_tensor(input)
+    basic, advanced = _parse_index(index, x.shape, "getitem")
+    if basic is not None:
+        x = GetItem.apply(x, basic)
+    if advanced is not None:
+        x = Index.apply(x, advanced)
+    return x
+
+
+def setitem(self, index, value):
+    """x[index] = value, in place, for tensors outside the autograd graph."""
+    self._check_inplace("setitem")
+    if isinstance(value, Tensor):
+        if value.requires_grad and is_grad_enabled():
+            raise RuntimeError(
+                f"setitem: assigning a value that requires grad (shape {value.shape}) is not "
+                "supported: the result would not be differentiable. Build the tensor "
+                "out of place (gg.cat, gg.where, F.pad) or assign value.detach()")
+        value = value.data
+    basic, advanced = _parse_index(index, self.shape, "setitem")
+    target = self.data if basic is None else self.data[basic]
+    try:
+        if advanced is None:
+            target[...] = value
+        else:
+            target[advanced] = value
+    except ValueError as e:
+        raise RuntimeError(f"setitem: cannot assign a value of shape {np.shape(value)} to "
+                           f"a tensor of shape {self.shape} at index {index!r}: {e}") from None
+    self._version[0] += 1
+
+
+# ------------------------------------------------------------------------------ pad
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last len(pad) // 2 dims, last dim first: pad = (left, right, top, bottom, ...).
+
+    Negative widths crop. 'constant' fills with ``value`` (0 by default); 'reflect' mirrors
+    without repeating the edge, 'replicate' repeats the edge, 'circular' wraps around. The
+    last three gather with an index (so their backward adds up the reused elements).
+    """
+    x = as_tensor(input)
+    pad = tuple(int(p) for p in pad)
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported; use one of "
+                                  f"{', '.join(_PAD_MODES)}")
+    k = len(pad) // 2
+    if len(pad) % 2 or k > x.ndim:
+        raise RuntimeError(f"pad: the padding {pad} must have an even length of at most "
+                           f"2 * {x.ndim} (twice the dims of the tensor {x.shape})")
+    widths = [(0, 0)] * (x.ndim - k) + [(pad[2 * j], pad[2 * j + 1]) for j in range(k)][::-1]
+    for d, ((b, a), n) in enumerate(zip(widths, x.shape)):
+        if n + b + a < 0:
+            raise RuntimeError(f"pad: dim {d} of size {n} with padding ({b}, {a}) would have "
+                               f"a negative size {n + b + a}")
+    if mode == "constant":
+        return Pad.apply(x, tuple(widths), 0 if value is None else value)
+    if value is not None:
+        raise RuntimeError(f"pad: mode {mode!r} does not take a value")
+    if x.ndim not in (k + 1, k + 2):
+        raise NotImplementedError(f"pad: mode {mode!r} with padding {pad} needs a tensor of "
+                                  f"{k + 1} or {k + 2} dims (unbatched or batched), got shape "
+                                  f"{x.shape}")
+    maps = [_pad_map(mode, n, b, a, d) for d, ((b, a), n) in
+            enumerate(zip(widths[-k:], x.shape[-k:]), start=x.ndim - k)]
+    return Index.apply(x, (Ellipsis, *np.ix_(*maps)))
+
+
+def _pad_map(mode, n, b, a, d):
+    """For each output position along one dim, the input position it copies."""
+    if mode == "reflect" and max(b, a) >= n:
+        raise RuntimeError(f"pad: reflect padding ({b}, {a}) must be less than the size {n} "
+                           f"of dim {d}")
+    if mode == "replicate" and n == 0:
+        raise RuntimeError(f"pad: replicate padding needs a non-empty dim {d}")
+    if mode == "circular" and max(b, a) > n:
+        raise RuntimeError(f"pad: circular padding ({b}, {a}) may wrap around at most once; "
+                           f"dim {d} has size {n}")
+    j = np.arange(-b, n + a)
+    if mode == "reflect":
+        return np.abs(n - 1 - np.abs(n - 1 - np.abs(j)))
+    if mode == "replicate":
+        return np.clip(j, 0, n - 1)
+    return j % n
+
+
+TENSOR_METHODS = {
+    "reshape": reshape, "view": reshape, "view_as": view_as, "reshape_as": view_as,
+    "expand": expand, "expand_as": expand_as, "flatten": flatten, "squeeze": squeeze,
+    "unsqueeze": unsqueeze, "repeat": repeat, "transpose": transpose, "swapaxes": transpose,
+    "swapdims": transpose, "permute": permute, "movedim": movedim, "moveaxis": movedim,
+    "t": t, "T": property(_T), "mT": property(_mT), "flip": flip, "clone": clone,
+    "contiguous": contiguous, "split": split, "chunk": chunk, "unbind": unbind,
+    "narrow": narrow, "__getitem__": getitem, "__setitem__": setitem, "__iter__": _iter,
+}
+TORCH_FUNCTIONS = {
+    "reshape": reshape, "broadcast_to": broadcast_to, "flatten": flatten, "squeeze": squeeze,
+    "unsqueeze": unsqueeze, "transpose": transpose, "swapaxes": transpose,
+    "swapdims": transpose, "permute": permute, "movedim": movedim, "moveaxis": movedim,
+    "t": t, "flip": flip, "clone": clone, "cat": cat, "concat": cat, "concatenate": cat,
+    "stack": stack, "split": split, "chunk": chunk, "unbind": unbind, "narrow": narrow,
+}
+FUNCTIONAL = {"pad": pad}
+NUMPY_FUNCTIONS = {
+    np.reshape: lambda a, newshape=None, shape=None: reshape(
+        a, shape if shape is not None else newshape),
+    np.broadcast_to: broadcast_to,
+    np.transpose: _np_transpose,
+    np.swapaxes: lambda a, axis1, axis2: transpose(a, axis1, axis2),
+    np.moveaxis: _moveaxis, np.expand_dims: _expand_dims,
+    np.squeeze: lambda a, axis=None: squeeze(a, axis),
+    np.concatenate: _np_concatenate, np.stack: _np_stack, np.flip: _np_flip,
+}

@@ -1,18 +1,90 @@
-"""Reductions: sum, mean (the rest of the family joins here).
+"""Reductions and softmax: sum, mean, var, std, amax, amin, max, min, prod, logsumexp, norm,
+softmax, log_softmax; argmax, argmin, any and all are plain functions (no gradient).
 
-Each takes ``dim`` (None, int or tuple; ``axis`` is accepted as a numpy alias) and
-``keepdim``. Backward broadcasts the gradient back over the reduced axes.
+Arguments follow PyTorch: ``dim`` is None (every dim), an int or a tuple (``dim=()`` also
+means every dim, as in torch) and ``keepdim``. numpy's ``axis``/``keepdims`` are accepted as
+aliases with numpy's meaning (``axis=()`` reduces nothing), so a backward formula calling
+``.sum(axis=...)`` does the same on ndarrays and Tensors. A 0-d tensor accepts dim 0 or -1.
+Each backward puts the reduced axes back as size 1 (``expand_reduced``) so the gradient
+broadcasts against the input.
+
+Ties share the gradient by torch's rules:
+
+- ``max(x, dim)`` and ``min(x, dim)`` return ``(values, indices)`` where the index is the
+  first occurrence of the extreme; the slice's whole gradient goes to that one element.
+- ``max(x)`` and ``min(x)`` with no dim, ``amax``, ``amin`` and ``norm(p=inf)`` split it
+  evenly: each of the k elements tied for the extreme receives grad / k.
+
+Edges, as in torch: var and std with n - correction <= 0 degrees of freedom give nan or inf
+(with a warning); std and the p-norms send a zero gradient where the result is 0; prod never
+divides by a zero element (see ``Prod``).
 """
 
 from __future__ import annotations
 
+import warnings
+from collections import namedtuple
+
 import numpy as np
 
+from ..._dtype import get_default_dtype
 from ..function import Function, register
-from ..tensor import as_tensor
+from ..tensor import Tensor, as_tensor
 from ._util import expand_reduced, normalize_dim, pick_dim, pick_keepdim
+from .elementwise import _raw, maximum, minimum
 
 
+def _axes(dim, ndim, op):
+    """PyTorch's ``dim`` as sorted axes, or None for every axis (also for a 0-d input)."""
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return None
+    axes = normalize_dim(dim, ndim, op)
+    return None if ndim == 0 else axes
+
+
+def _np_axes(axis, ndim, op):
+    """numpy's ``axis``: None is every axis and () is none (torch reads dim=() as every dim)."""
+    if axis is None:
+        return None
+    axes = normalize_dim(axis, ndim, op)
+    return None if ndim == 0 else axes
+
+
+def _dims(dim, axis, ndim, op):
+    """``dim`` with torch's meaning, or the alias ``axis`` with numpy's, so that a backward
+    formula calling ``.sum(axis=...)`` means the same on ndarrays and on Tensors."""
+    if axis is None:
+        return _axes(dim, ndim, op)
+    pick_dim(dim, axis, op)  # raises if both are given
+    return _np_axes(axis, ndim, op)
+
+
+def _count(shape, axes):
+    """How many input elements go into each output element."""
+    return int(np.prod(shape if axes is None else [shape[a] for a in axes]))
+
+
+def _zero(like):
+    return np.zeros((), dtype=like.dtype)
+
+
+def _floating(x, op):
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{op}: input dtype should be floating point, got {x.dtype} "
+                           f"(shape {x.shape}); use .float() first")
+
+
+def _nonempty(x, axes, op):
+    if 0 in (x.shape if axes is None else [x.shape[a] for a in axes]):
+        raise RuntimeError(f"{op}: cannot reduce a tensor of shape {x.shape} over a zero-size "
+                           f"dim (dim={axes}); the reduction has no identity")
+
+
+def _cast(x, dtype):
+    return x if dtype is None else x.to(dtype)
+
+
+# ------------------------------------------------------------------------------ sum, mean
 @register("sum")
 class Sum(Function):
     """out = sum of x over ``axes``; d out / d x = 1, so grad is broadcast back."""
@@ -39,7 +111,7 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        ctx.n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+        ctx.n = _count(x.shape, axes)
         return x.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
@@ -48,26 +120,584 @@ class Mean(Function):
         return np.broadcast_to(g / ctx.n, ctx.shape), None, None
 
 
-def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):  # noqa: A001
+# ------------------------------------------------------------------------------ var, std
+def _dof(op, shape, axes, correction):
+    """Degrees of freedom n - correction, clamped at 0 (torch warns, then gives nan/inf)."""
+    dof = _count(shape, axes) - correction
+    if dof <= 0:
+        warnings.warn(f"{op}: degrees of freedom is <= 0 (n={_count(shape, axes)}, "
+                      f"correction={correction}); the result is nan or inf", stacklevel=5)
+        return 0
+    return dof
+
+
+def _over_dof(s, dof):
+    """s / dof, where dof == 0 gives inf (or nan for 0 / 0) as in torch."""
+    if dof == 0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return s * np.inf
+    return s / dof
+
+
+@register("var")
+class Var(Function):
+    """out = sum((x - mean)^2) / (n - correction);
+    d out / d x = 2 (x - mean) / (n - correction)."""
+
+    __slots__ = ("shape", "axes", "keepdim", "dof")
+
+    @staticmethod
+    def forward(ctx, x, axes, correction, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        ctx.dof = _dof("var", x.shape, axes, correction)
+        ctx.save_for_backward(x)
+        d = x - x.mean(axis=axes, keepdims=True)
+        return _over_dof((d * d).sum(axis=axes, keepdims=keepdim), ctx.dof)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        g = expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
+        d = x - x.mean(axis=ctx.axes, keepdims=True)
+        return _over_dof(2 * g * d, ctx.dof), None, None, None
+
+
+@register("std")
+class Std(Function):
+    """out = sqrt(var(x));  d out / d x = (x - mean) / ((n - correction) out), and 0 where
+    out = 0 (all elements equal), as torch does."""
+
+    __slots__ = ("shape", "axes", "keepdim", "dof")
+
+    @staticmethod
+    def forward(ctx, x, axes, correction, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        ctx.dof = _dof("std", x.shape, axes, correction)
+        d = x - x.mean(axis=axes, keepdims=True)
+        out = np.sqrt(_over_dof((d * d).sum(axis=axes, keepdims=keepdim), ctx.dof))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        g = expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
+        o = expand_reduced(out, ctx.shape, ctx.axes, ctx.keepdim)
+        flat = _raw(o) == 0
+        d = x - x.mean(axis=ctx.axes, keepdims=True)
+        gx = _over_dof(g * d / np.where(flat, 1, o), ctx.dof)
+        return np.where(flat, _zero(gx), gx), None, None, None
+
+
+# ------------------------------------------------------------------------------ extremes
+class _Extreme(Function):
+    """out = max (min) of x over ``axes``. Ties: each of the k tied elements gets grad / k."""
+
+    __slots__ = ("shape", "axes", "keepdim")
+    reduce = None
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        out = type(ctx).reduce(x, axis=axes, keepdims=keepdim)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = (_raw(a) for a in ctx.saved_tensors)
+        g = expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
+        tie = x == expand_reduced(out, ctx.shape, ctx.axes, ctx.keepdim)
+        k = np.maximum(tie.sum(axis=ctx.axes, keepdims=True), 1).astype(x.dtype)
+        return np.where(tie, g / k, _zero(x)), None, None
+
+
+@register("amax")
+class Amax(_Extreme):
+    __slots__ = ()
+    reduce = staticmethod(np.max)
+
+
+@register("amin")
+class Amin(_Extreme):
+    __slots__ = ()
+    reduce = staticmethod(np.min)
+
+
+@register("max")
+class Max(Function):
+    """(values, indices) = max of x along one dim. ``index`` (the first occurrence, from
+    argmax) is a constant argument; the gradient goes to that element only."""
+
+    __slots__ = ("shape", "axis", "keepdim", "index")
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdim, index):
+        ctx.shape, ctx.axis, ctx.keepdim, ctx.index = x.shape, axis, keepdim, index
+        if axis is None:  # a 0-d input is its own max
+            return x.copy()
+        out = np.take_along_axis(x, index, axis)
+        return out if keepdim else out.squeeze(axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.axis is None:
+            return grad, None, None, None
+        axis, shape = ctx.axis, ctx.shape
+        g = expand_reduced(grad, shape, (axis,), ctx.keepdim)
+        position = np.arange(shape[axis]).reshape([-1 if i == axis else 1
+                                                   for i in range(len(shape))])
+        return np.where(position == ctx.index, g, _zero(grad)), None, None, None
+
+
+@register("min")
+class Min(Max):
+    """(values, indices) = min of x along one dim; the gradient goes to the argmin only."""
+
+    __slots__ = ()
+
+
+class return_types:  # noqa: N801  (torch.return_types)
+    """The named tuples returned by max(x, dim) and min(x, dim)."""
+
+    max = namedtuple("max", ["values", "indices"])
+    min = namedtuple("min", ["values", "indices"])
+    max.__qualname__, min.__qualname__ = "return_types.max", "return_types.min"
+
+
+def _extreme(name, op_all, op_dim, argfn, pairwise):
+    result = getattr(return_types, name)
+
+    def fn(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None):
+        if other is not None or isinstance(dim, (Tensor, np.ndarray)):
+            return pairwise(input, dim if other is None else other)
+        x = as_tensor(input)
+        dim, keepdim = pick_dim(dim, axis, name), pick_keepdim(keepdim, keepdims)
+        if dim is None:
+            _nonempty(x, None, name)
+            return op_all.apply(x, None, keepdim)
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"{name}: dim must be an int, got {dim!r} (input shape {x.shape}); "
+                            f"use a{name}(x, dim={dim!r}) to reduce several dims")
+        (a,) = normalize_dim(dim, x.ndim, name)
+        if x.ndim == 0:
+            index = np.zeros((), np.int64)
+            return result(op_dim.apply(x, None, keepdim, index), Tensor._from_op(index, None, ()))
+        _nonempty(x, (a,), name)
+        index = argfn(x.data, axis=a, keepdims=True).astype(np.int64, copy=False)
+        values = op_dim.apply(x, a, keepdim, index)
+        indices = index if keepdim else index.squeeze(a)
+        return result(values, Tensor._from_op(indices, None, ()))
+
+    fn.__name__ = name
+    fn.__doc__ = (f"{name}(input) -> 0-d tensor (ties share the gradient evenly); "
+                  f"{name}(input, dim, keepdim=False) -> (values, indices), gradient to the index; "
+                  f"{name}(input, other) -> elementwise {pairwise.__name__}.")
+    return fn
+
+
+max = _extreme("max", Amax, Max, np.argmax, maximum)  # noqa: A001
+min = _extreme("min", Amin, Min, np.argmin, minimum)  # noqa: A001
+
+
+def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
     x = as_tensor(input)
-    if dtype is not None:
-        x = x.to(dtype)
-    axes = normalize_dim(pick_dim(dim, axis, "sum"), x.ndim, "sum")
+    axes = _dims(None if dim == () else dim, axis, x.ndim, "amax")
+    _nonempty(x, axes, "amax")
+    return Amax.apply(x, axes, pick_keepdim(keepdim, keepdims))
+
+
+def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
+    x = as_tensor(input)
+    axes = _dims(None if dim == () else dim, axis, x.ndim, "amin")
+    _nonempty(x, axes, "amin")
+    return Amin.apply(x, axes, pick_keepdim(keepdim, keepdims))
+
+
+# ------------------------------------------------------------------------------ prod
+@register("prod")
+class Prod(Function):
+    """out = product of x over ``axes``; d out / d x_i = product of the other elements.
+
+    Without zeros that is out / x_i. With zeros there is no division by them: it is (product
+    of the nonzero others) * (product of the zero others), and the second factor is 1 when
+    x_i is the slice's only zero, 0 when there are two or more. That factor is written so its
+    slope is right as well, which keeps double backward exact at zeros.
+    """
+
+    __slots__ = ("shape", "axes", "keepdim")
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        out = x.prod(axis=axes, keepdims=keepdim)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        axes = ctx.axes
+        g = expand_reduced(grad, ctx.shape, axes, ctx.keepdim)
+        zero = _raw(x) == 0
+        if not zero.any():
+            return g * expand_reduced(out, ctx.shape, axes, ctx.keepdim) / x, None, None
+        nonzero = np.where(zero, 1, x)  # zeros replaced by 1
+        rest = nonzero.prod(axis=axes, keepdims=True) / nonzero
+        # Product of the zero others: 1 with none, the other zero itself with one (value 0,
+        # slope 1) and 0 with two or more. x * zero is 0 everywhere, with slope 1 at zeros.
+        others = zero.sum(axis=axes, keepdims=True) - zero
+        at_zeros = x * zero
+        zero_rest = (others == 0) + (others == 1) * (
+            at_zeros.sum(axis=axes, keepdims=True) - at_zeros)
+        return g * rest * zero_rest, None, None
+
+
+def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+    x = _cast(as_tensor(input), dtype)
+    axes = _dims(dim, axis, x.ndim, "prod")
+    return Prod.apply(x, axes, pick_keepdim(keepdim, keepdims))
+
+
+# ------------------------------------------------------------------------------ logsumexp
+@register("logsumexp")
+class LogSumExp(Function):
+    """out = m + log(sum(exp(x - m))), m = max(x) so exp never overflows;
+    d out / d x = exp(x - out) = softmax(x)."""
+
+    __slots__ = ("shape", "axes", "keepdim")
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        m = x.max(axis=axes, keepdims=True, initial=-np.inf)
+        m = np.where(np.isfinite(m), m, 0)  # all -inf (or an inf): no shift, as torch
+        s = np.exp(x - m).sum(axis=axes, keepdims=keepdim)
+        with np.errstate(divide="ignore"):  # log(0) = -inf for an empty or all -inf slice
+            out = np.log(s) + (m if keepdim else m.reshape(np.shape(s)))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        g = expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
+        return g * np.exp(x - expand_reduced(out, ctx.shape, ctx.axes, ctx.keepdim)), None, None
+
+
+def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """log(sum(exp(input))) over ``dim`` (None: every dim), computed stably."""
+    x = as_tensor(input)
+    if x.dtype.kind != "f":
+        x = x.to(get_default_dtype())  # torch computes integer inputs in the default float
+    axes = _dims(dim, axis, x.ndim, "logsumexp")
+    return LogSumExp.apply(x, axes, pick_keepdim(keepdim, keepdims))
+
+
+# ------------------------------------------------------------------------------ norm
+@register("norm")
+class Norm(Function):
+    """out = (sum |x|^p)^(1/p) over ``axes``; p = inf: max |x|, -inf: min |x|, 0: count of
+    nonzeros.  d out / d x = sign(x) |x|^(p-1) / out^(p-1) (x / out for p = 2, sign(x) for
+    p = 1), 0 where out = 0; for p = +-inf the tied extremes share the gradient evenly."""
+
+    __slots__ = ("p", "shape", "axes", "keepdim")
+
+    @staticmethod
+    def forward(ctx, x, p, axes, keepdim):
+        ctx.p, ctx.shape, ctx.axes, ctx.keepdim = p, x.shape, axes, keepdim
+        a = np.abs(x)
+        if p == 2:
+            out = np.sqrt((x * x).sum(axis=axes, keepdims=keepdim))
+        elif p == 1:
+            out = a.sum(axis=axes, keepdims=keepdim)
+        elif p == np.inf:
+            out = a.max(axis=axes, keepdims=keepdim)
+        elif p == -np.inf:
+            out = a.min(axis=axes, keepdims=keepdim)
+        elif p == 0:
+            out = (x != 0).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
+        else:
+            with np.errstate(divide="ignore"):  # p < 0 with a zero element: the norm is 0
+                out = (a**p).sum(axis=axes, keepdims=keepdim) ** (1 / p)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        p, shape, axes, keepdim = ctx.p, ctx.shape, ctx.axes, ctx.keepdim
+        g = expand_reduced(grad, shape, axes, keepdim)
+        o = expand_reduced(out, shape, axes, keepdim)
+        xr, orr = _raw(x), _raw(o)
+        if p == 0:  # piecewise constant: no gradient at all, as in torch
+            return None, None, None, None
+        if p == 1:
+            return g * np.sign(xr), None, None, None
+        if p in (np.inf, -np.inf):
+            tie = np.abs(xr) == orr
+            k = np.maximum(tie.sum(axis=axes, keepdims=True), 1).astype(xr.dtype)
+            return np.sign(xr) * np.where(tie, g / k, _zero(xr)), None, None, None
+        safe_out = np.where(orr == 0, 1, o)  # out = 0 only if the slice is all zeros
+        if p == 2:
+            return g * x / safe_out, None, None, None
+        slope = np.sign(xr) * np.where(xr == 0, 1, np.abs(x)) ** (p - 1)  # sign(0) = 0
+        return g * slope / safe_out ** (p - 1), None, None, None
+
+
+def _norm_p(p):
+    if isinstance(p, str):
+        if p == "fro":
+            return 2.0
+        if p == "nuc":
+            raise NotImplementedError("norm: p='nuc' (the nuclear norm) needs an SVD and is "
+                                      "not supported")
+        raise ValueError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}")
+    try:
+        return float(p)
+    except (TypeError, ValueError):
+        raise TypeError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}") from None
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """torch.norm: the vector p-norm of the elements over ``dim`` (None: all of them);
+    p = 'fro' (the default) is p = 2."""
+    if out is not None:
+        raise TypeError("norm: out= is not supported; use the returned tensor")
+    x = _cast(as_tensor(input), dtype)
+    _floating(x, "norm")
+    return Norm.apply(x, _norm_p(p), _axes(dim, x.ndim, "norm"), bool(keepdim))
+
+
+# ------------------------------------------------------------------------------ softmax
+def _softmax_axis(name, x, dim):
+    if dim is None:
+        raise TypeError(f"{name}: dim is required (e.g. {name}(x, dim=-1)) for input of shape "
+                        f"{x.shape}; torch's implicit choice of dim is deprecated")
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{name}: dim must be an int, got {dim!r}")
+    _floating(x, name)
+    return _axes(dim, x.ndim, name)
+
+
+@register("softmax")
+class Softmax(Function):
+    """out = exp(x - m) / sum(exp(x - m)), m = max(x) (so large logits do not overflow);
+    d x = out * (grad - sum(grad * out))."""
+
+    __slots__ = ("axis",)
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        out = e / e.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True)), None
+
+
+@register("log_softmax")
+class LogSoftmax(Function):
+    """out = (x - m) - log(sum(exp(x - m))), m = max(x);  d x = grad - exp(out) * sum(grad)."""
+
+    __slots__ = ("axis",)
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        shifted = x - x.max(axis=axis, keepdims=True)
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad - np.exp(out) * grad.sum(axis=ctx.axis, keepdims=True), None
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    x = _cast(as_tensor(input), dtype)
+    return Softmax.apply(x, _softmax_axis("softmax", x, dim))
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    x = _cast(as_tensor(input), dtype)
+    return LogSoftmax.apply(x, _softmax_axis("log_softmax", x, dim))
+
+
+# ------------------------------------------------------------------------------ the rest
+def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):  # noqa: A001
+    x = _cast(as_tensor(input), dtype)
+    axes = _dims(dim, axis, x.ndim, "sum")
     return Sum.apply(x, axes, pick_keepdim(keepdim, keepdims))
 
 
 def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
-    x = as_tensor(input)
-    if dtype is not None:
-        x = x.to(dtype)
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"mean: input dtype should be floating point, got {x.dtype}; "
-                           "use .float() first")
-    axes = normalize_dim(pick_dim(dim, axis, "mean"), x.ndim, "mean")
+    x = _cast(as_tensor(input), dtype)
+    _floating(x, "mean")
+    axes = _dims(dim, axis, x.ndim, "mean")
     return Mean.apply(x, axes, pick_keepdim(keepdim, keepdims))
 
 
-TENSOR_METHODS = {"sum": sum, "mean": mean}
-TORCH_FUNCTIONS = {"sum": sum, "mean": mean}
-FUNCTIONAL = {}
-NUMPY_FUNCTIONS = {np.sum: sum, np.mean: mean}
+def _var_args(op, input, dim, unbiased, correction, axis):
+    if isinstance(dim, bool):  # torch's var(input, unbiased)
+        if unbiased is not None:
+            raise TypeError(f"{op}: got unbiased twice ({dim!r} and {unbiased!r})")
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{op}: give unbiased or correction, not both (got unbiased={unbiased}, "
+                        f"correction={correction})")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    x = as_tensor(input)
+    _floating(x, op)
+    return x, _dims(dim, axis, x.ndim, op), correction
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=None):
+    """Variance with Bessel's correction by default (correction=1, i.e. unbiased=True)."""
+    x, axes, c = _var_args("var", input, dim, unbiased, correction, axis)
+    return Var.apply(x, axes, c, pick_keepdim(keepdim, keepdims))
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=None):
+    """Standard deviation, sqrt(var); correction=1 (unbiased) by default."""
+    x, axes, c = _var_args("std", input, dim, unbiased, correction, axis)
+    return Std.apply(x, axes, c, pick_keepdim(keepdim, keepdims))
+
+
+def _constant(result):
+    return Tensor._from_op(np.asarray(result), None, ())
+
+
+def _index_of(name, argfn):
+    def fn(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        x = input.data if isinstance(input, Tensor) else np.asarray(input)
+        dim, keepdim = pick_dim(dim, axis, name), pick_keepdim(keepdim, keepdims)
+        a = None
+        if dim is not None:
+            if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+                raise TypeError(f"{name}: dim must be an int or None, got {dim!r}")
+            (a,) = normalize_dim(dim, x.ndim, name)
+        if x.ndim == 0:
+            a = None
+        _nonempty(x, None if a is None else (a,), name)
+        return _constant(argfn(x, axis=a, keepdims=keepdim).astype(np.int64))
+
+    fn.__name__ = name
+    fn.__doc__ = (f"Indices (int64, no gradient) of the first {name[3:]} along dim; with "
+                  "dim=None, the index into the flattened tensor.")
+    return fn
+
+
+argmax = _index_of("argmax", np.argmax)
+argmin = _index_of("argmin", np.argmin)
+
+
+def _truth(name, npfn):
+    def fn(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        x = input.data if isinstance(input, Tensor) else np.asarray(input)
+        axes = _dims(dim, axis, x.ndim, name)
+        return _constant(npfn(x, axis=axes, keepdims=pick_keepdim(keepdim, keepdims)))
+
+    fn.__name__ = name
+    fn.__doc__ = f"Bool tensor (no gradient): whether {name} elements are nonzero over dim."
+    return fn
+
+
+any = _truth("any", np.any)  # noqa: A001
+all = _truth("all", np.all)  # noqa: A001
+
+
+# ------------------------------------------------------------------------------ numpy calls
+def _np_only(op, **given):
+    bad = sorted(k for k, v in given.items() if v is not None)
+    if bad:
+        raise TypeError(f"numpy.{op} on a glassgrad Tensor does not support "
+                        f"{', '.join(bad)}; call it on tensor.detach().numpy()")
+
+
+def _np_reduction(name, cls, nonempty=False, floating=False):
+    """``np.<name>(a, axis=None, dtype=None, out=None, keepdims=False)`` on a Tensor."""
+
+    def fn(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+        _np_only(name, out=out, initial=initial, where=where)
+        x = _cast(as_tensor(a), dtype)
+        if floating and x.dtype.kind != "f":
+            x = x.to(np.float64)  # numpy averages integers in float64
+        axes = _np_axes(axis, x.ndim, name)
+        if nonempty:
+            _nonempty(x, axes, name)
+        return cls.apply(x, axes, bool(keepdims))
+
+    fn.__name__ = name
+    return fn
+
+
+def _np_extreme(name, cls):
+    """``np.max(a, axis=None, out=None, keepdims=False)``: numpy's argument order."""
+    reduction = _np_reduction(name, cls, nonempty=True)
+
+    def fn(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+        return reduction(a, axis, None, out, keepdims, initial, where)
+
+    return fn
+
+
+def _np_spread(name, cls):
+    """``np.var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False)``."""
+
+    def fn(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+           mean=None, correction=None):
+        _np_only(name, out=out, where=where, mean=mean)
+        x = _cast(as_tensor(a), dtype)
+        if x.dtype.kind != "f":
+            x = x.to(np.float64)
+        c = ddof if correction is None else correction
+        return cls.apply(x, _np_axes(axis, x.ndim, name), c, bool(keepdims))
+
+    return fn
+
+
+def _np_index(fn):
+    def np_fn(a, axis=None, out=None, *, keepdims=False):
+        _np_only(fn.__name__, out=out)
+        return fn(a, axis, keepdims)
+
+    return np_fn
+
+
+def _np_truth(fn):
+    def np_fn(a, axis=None, out=None, keepdims=False, *, where=None):
+        _np_only(fn.__name__, out=out, where=where)
+        x = a.data if isinstance(a, Tensor) else np.asarray(a)
+        return _constant(getattr(np, fn.__name__)(x, axis=axis, keepdims=keepdims))
+
+    return np_fn
+
+
+_REDUCTIONS = {
+    "sum": sum, "mean": mean, "var": var, "std": std, "max": max, "min": min, "amax": amax,
+    "amin": amin, "prod": prod, "logsumexp": logsumexp, "norm": norm, "argmax": argmax,
+    "argmin": argmin, "any": any, "all": all, "softmax": softmax, "log_softmax": log_softmax,
+}
+TENSOR_METHODS = dict(_REDUCTIONS)
+TORCH_FUNCTIONS = dict(_REDUCTIONS)
+FUNCTIONAL = {"softmax": softmax, "log_softmax": log_softmax}
+NUMPY_FUNCTIONS = {
+    np.sum: _np_reduction("sum", Sum), np.mean: _np_reduction("mean", Mean, floating=True),
+    np.prod: _np_reduction("prod", Prod),
+    np.max: _np_extreme("max", Amax), np.amax: _np_extreme("amax", Amax),
+    np.min: _np_extreme("min", Amin), np.amin: _np_extreme("amin", Amin),
+    np.var: _np_spread("var", Var), np.std: _np_spread("std", Std),
+    np.argmax: _np_index(argmax), np.argmin: _np_index(argmin),
+    np.any: _np_truth(any), np.all: _np_truth(all),
+}

@@ -1,8 +1,28 @@
-"""Specs for the movement ops: reshape, expand (more join as they land)."""
+"""Specs for the movement ops: shape, order, join, select, pad and the index_put scatter."""
 
 from __future__ import annotations
 
+import numpy as np
+
+import glassgrad as gg
+from glassgrad import functional as F
+
+from ..ops import movement
 from . import Case, spec
+
+
+def _method_spec(name, cases, **opts):
+    """A spec calling x.name(**k), the same call on glassgrad and on torch tensors."""
+    spec(name, lambda x, **k: getattr(x, name)(**k), cases,
+         lambda t, x, **k: getattr(x, name)(**k), **opts)
+
+
+def _torch_index(t, index):
+    """The same index for torch: arrays become tensors (torch reads lists as glassgrad does)."""
+    items = index if isinstance(index, tuple) else (index,)
+    out = tuple(t.as_tensor(i) if isinstance(i, np.ndarray) else i for i in items)
+    return out if isinstance(index, tuple) else out[0]
+
 
 spec("reshape", lambda x, shape: x.reshape(shape),
      lambda rng: [Case((rng.standard_normal((3, 4)),), {"shape": (2, 6)}),
@@ -12,5 +32,116 @@ spec("reshape", lambda x, shape: x.reshape(shape),
 spec("expand", lambda x, shape: x.expand(*shape),
      lambda rng: [Case((rng.standard_normal((3, 1)),), {"shape": (3, 4)}),
                   Case((rng.standard_normal((4,)),), {"shape": (2, 3, 4)}),
-                  Case((rng.standard_normal(()),), {"shape": (2,)})],
+                  Case((rng.standard_normal(()),), {"shape": (2,)}),
+                  Case((rng.standard_normal((2, 1)),), {"shape": (-1, 3)})],
      lambda t, x, shape: x.expand(*shape), gradgrad=True)
+_method_spec("flatten",
+     lambda rng: [Case((rng.standard_normal((2, 3, 4)),)),
+                  Case((rng.standard_normal((2, 3, 4)),), {"start_dim": 1}),
+                  Case((rng.standard_normal((2, 1, 3, 2)),), {"start_dim": -3, "end_dim": -2}),
+                  Case((rng.standard_normal(()),))],
+     gradgrad=True)
+_method_spec("squeeze",
+     lambda rng: [Case((rng.standard_normal((1, 3, 1)),)),
+                  Case((rng.standard_normal((1, 3, 1)),), {"dim": -1}),
+                  Case((rng.standard_normal((1, 3, 1)),), {"dim": (0, 2)}),
+                  Case((rng.standard_normal((3, 4)),), {"dim": 0}),  # size 3: kept
+                  Case((rng.standard_normal(()),))],
+     gradgrad=True)
+_method_spec("unsqueeze",
+     lambda rng: [Case((rng.standard_normal((3, 4)),), {"dim": 0}),
+                  Case((rng.standard_normal((3, 4)),), {"dim": -1}),
+                  Case((rng.standard_normal((3, 4)),), {"dim": 1}),
+                  Case((rng.standard_normal(()),), {"dim": 0})],
+     gradgrad=True)
+spec("repeat", lambda x, sizes: x.repeat(*sizes),
+     lambda rng: [Case((rng.standard_normal((2, 3)),), {"sizes": (2, 1)}),
+                  Case((rng.standard_normal((3,)),), {"sizes": (2, 2)}),
+                  Case((rng.standard_normal((1, 3)),), {"sizes": (2, 1, 3)}),
+                  Case((rng.standard_normal(()),), {"sizes": (3,)})],
+     lambda t, x, sizes: x.repeat(*sizes), gradgrad=True)
+_method_spec("transpose",
+     lambda rng: [Case((rng.standard_normal((2, 3, 4)),), {"dim0": 0, "dim1": 2}),
+                  Case((rng.standard_normal((3, 4)),), {"dim0": -1, "dim1": -2}),
+                  Case((rng.standard_normal((1, 3)),), {"dim0": 0, "dim1": 1}),
+                  Case((rng.standard_normal((3,)),), {"dim0": 0, "dim1": -1})],
+     gradgrad=True)
+spec("permute", lambda x, dims: x.permute(*dims),
+     lambda rng: [Case((rng.standard_normal((2, 3, 4)),), {"dims": (2, 0, 1)}),
+                  Case((rng.standard_normal((3, 4)),), {"dims": (-1, 0)}),
+                  Case((rng.standard_normal((1, 3, 1)),), {"dims": (1, 2, 0)}),
+                  Case((rng.standard_normal(()),), {"dims": ()})],
+     lambda t, x, dims: x.permute(dims), gradgrad=True)
+_method_spec("flip",
+     lambda rng: [Case((rng.standard_normal((3, 4)),), {"dims": (0,)}),
+                  Case((rng.standard_normal((2, 3, 4)),), {"dims": (-1, 0)}),
+                  Case((rng.standard_normal((1, 3)),), {"dims": (0, 1)})],
+     gradgrad=True)
+spec("clone", lambda x: x.clone(),
+     lambda rng: [Case((rng.standard_normal((3, 4)),)), Case((rng.standard_normal(()),))],
+     lambda t, x: x.clone(), gradgrad=True)
+spec("cat", lambda *xs, dim=0: gg.cat(xs, dim),
+     lambda rng: [Case((rng.standard_normal((2, 3)), rng.standard_normal((4, 3)))),
+                  Case((rng.standard_normal((2, 3)), rng.standard_normal((2, 1)),
+                        rng.standard_normal((2, 2))), {"dim": -1}),
+                  Case((rng.standard_normal((3,)), rng.standard_normal((1,)))),
+                  Case((rng.standard_normal((2, 2)), np.arange(4).reshape(2, 2)), {"dim": 1},
+                       note="float and int: int promoted, gets no grad")],
+     lambda t, *xs, dim=0: t.cat(xs, dim), gradgrad=True)
+spec("stack", lambda *xs, dim=0: gg.stack(xs, dim),
+     lambda rng: [Case(tuple(rng.standard_normal((2, 3)) for _ in range(3))),
+                  Case((rng.standard_normal((3,)), rng.standard_normal((3,))), {"dim": -1}),
+                  Case((rng.standard_normal((2, 3)), rng.standard_normal((2, 3))), {"dim": 1}),
+                  Case((rng.standard_normal(()), rng.standard_normal(())))],
+     lambda t, *xs, dim=0: t.stack(xs, dim), gradgrad=True)
+
+# basic indexing: views; the trailing cases pick a 0-d element and a size-1 dim
+spec("getitem", lambda x, index: x[index],
+     lambda rng: [Case((rng.standard_normal((3, 4)),), {"index": 1}),
+                  Case((rng.standard_normal((3, 4)),), {"index": (slice(None), -1)}),
+                  Case((rng.standard_normal((2, 3, 5)),),
+                       {"index": (Ellipsis, slice(1, None, 2))}),
+                  Case((rng.standard_normal((3, 4)),), {"index": (None, 0, slice(1, 3))}),
+                  Case((rng.standard_normal((3,)),), {"index": -2}),
+                  Case((rng.standard_normal((1, 3)),), {"index": (0, Ellipsis, None)})],
+     lambda t, x, index: x[index], gradgrad=True)
+# advanced indexing: copies; repeated indices must add up their gradients
+spec("index", lambda x, index: x[index],
+     lambda rng: [Case((rng.standard_normal((4, 3)),), {"index": [0, 0, 2, 0]}),
+                  Case((rng.standard_normal((3, 4)),), {"index": (slice(None), [1, 1, -1])}),
+                  Case((rng.standard_normal((3, 4)),),
+                       {"index": np.array([True, False, True])}),
+                  Case((rng.standard_normal((3, 4)),),
+                       {"index": rng.standard_normal((3, 4)) > 0}),
+                  Case((rng.standard_normal((2, 3, 4)),),
+                       {"index": ([0, 1, 1], slice(None), [2, 0, 2])}),
+                  Case((rng.standard_normal((2, 3, 4)),), {"index": (0, slice(None), [0, 1])}),
+                  Case((rng.standard_normal((3, 4)),),
+                       {"index": (np.array([[0], [2], [2]]), np.array([1, 3]))}),
+                  Case((rng.standard_normal((3,)),), {"index": np.array(1)})],
+     lambda t, x, index: x[_torch_index(t, index)], gradgrad=True)
+spec("index_put",
+     lambda g, shape, index, accumulate: movement._index_put(g, shape, index, accumulate),
+     lambda rng: [Case((rng.standard_normal((4, 3)),),
+                       {"shape": (3, 3), "index": (np.array([0, 2, 0, 0]),),
+                        "accumulate": True}),
+                  Case((rng.standard_normal((2, 4)),),
+                       {"shape": (5, 4), "index": (slice(1, None, 2), Ellipsis),
+                        "accumulate": False}),
+                  Case((rng.standard_normal(()),),
+                       {"shape": (3,), "index": (1, Ellipsis), "accumulate": False})],
+     gradgrad=True)
+
+
+def _pad_cases(rng):
+    return [Case((rng.standard_normal((3, 4)),), {"pad": (1, 2)}),
+            Case((rng.standard_normal((2, 3, 4)),), {"pad": (1, 0, 2, 1), "value": 0.5}),
+            Case((rng.standard_normal((3, 5)),), {"pad": (-1, 2, 0, -1)}, note="crop"),
+            Case((rng.standard_normal((2, 3)),), {"pad": (0, 0, 1, 1)}),
+            Case((rng.standard_normal((2, 3, 4)),), {"pad": (2, 1, 1, 2), "mode": "reflect"}),
+            Case((rng.standard_normal((2, 4)),), {"pad": (3, -1), "mode": "replicate"}),
+            Case((rng.standard_normal((1, 2, 3)),), {"pad": (2, 3), "mode": "circular"})]
+
+
+spec("pad", lambda x, **k: F.pad(x, **k), _pad_cases,
+     lambda t, x, **k: t.nn.functional.pad(x, **k), gradgrad=True)

@@ -1,8 +1,18 @@
-"""Specs for the reductions and softmax."""
+"""Specs for the reductions and softmax.
+
+Random data keeps extremes untied (ties are checked against torch in tests/test_reduce.py).
+Large logits (+-1e4) appear in logsumexp and softmax: in float64 an eps of 1e-6 still moves
+them, so gradcheck works there too.
+"""
 
 from __future__ import annotations
 
-from . import Case, spec
+import numpy as np
+
+import glassgrad as gg
+from glassgrad import functional as F
+
+from . import Case, away_from, spec
 
 
 def _reduce_cases(rng):
@@ -15,4 +25,114 @@ def _reduce_cases(rng):
 spec("sum", lambda x, **k: x.sum(**k), _reduce_cases, lambda t, x, **k: x.sum(**k),
      gradgrad=True)
 spec("mean", lambda x, **k: x.mean(**k), _reduce_cases, lambda t, x, **k: x.mean(**k),
+     gradgrad=True)
+spec("amax", lambda x, **k: x.amax(**k), _reduce_cases, lambda t, x, **k: x.amax(**k),
+     gradgrad=True)
+spec("amin", lambda x, **k: gg.amin(x, **k), _reduce_cases, lambda t, x, **k: t.amin(x, **k),
+     gradgrad=True)
+
+
+def _var_cases(rng):
+    x = rng.standard_normal((3, 4, 5))
+    row = rng.standard_normal((1, 4))
+    return [Case((x,)), Case((x,), {"dim": 1}), Case((x,), {"dim": (0, 2), "keepdim": True}),
+            Case((x,), {"dim": -1, "correction": 0}), Case((x,), {"dim": 0, "unbiased": False}),
+            Case((rng.standard_normal(()),), {"correction": 0}),
+            Case((row,), {"dim": 1}), Case((row,), {"dim": 0, "correction": 0}, "zero spread")]
+
+
+spec("var", lambda x, **k: x.var(**k), _var_cases, lambda t, x, **k: x.var(**k), gradgrad=True)
+spec("std", lambda x, **k: gg.std(x, **k), _var_cases, lambda t, x, **k: t.std(x, **k),
+     gradgrad=True)
+
+
+def _dim_cases(rng):
+    x = rng.standard_normal((3, 4, 5))
+    return [Case((x,), {"dim": 1}), Case((x,), {"dim": -1, "keepdim": True}),
+            Case((x,), {"dim": 0}), Case((rng.standard_normal(()),), {"dim": 0}),
+            Case((rng.standard_normal((1, 4)),), {"dim": 0})]
+
+
+spec("max", lambda x, **k: gg.max(x, **k).values, _dim_cases,
+     lambda t, x, **k: t.max(x, **k).values, gradgrad=True)
+spec("min", lambda x, **k: x.min(**k).values, _dim_cases,
+     lambda t, x, **k: x.min(**k).values, gradgrad=True)
+
+
+def _prod_cases(rng):
+    def draw(shape):  # magnitudes near 1, random signs: products stay moderate
+        return rng.uniform(0.5, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+
+    x = draw((3, 4, 5))
+    zeros = draw((4, 4))
+    zeros[0, 1] = 0.0  # one zero in the row
+    zeros[1, [0, 2]] = 0.0  # two zeros
+    zeros[2, :3] = 0.0  # three zeros (row 3 has none)
+    one = draw((2, 3))
+    one[1, 1] = 0.0
+    return [Case((x,)), Case((x,), {"dim": 1}), Case((x,), {"dim": (0, 2), "keepdim": True}),
+            Case((x,), {"dim": -1}), Case((draw(()),)), Case((draw((1, 4)),), {"dim": 0}),
+            Case((zeros,), {"dim": 1}, "zeros"), Case((zeros,), {"dim": 0}, "zeros"),
+            Case((one,), {}, "one zero"), Case((zeros,), {}, "many zeros")]
+
+
+def _torch_prod(t, x, dim=None, keepdim=False):
+    """torch.prod reduces one dim at a time; reduce the highest first so the rest stay put."""
+    if dim is None:
+        out = x.prod()
+        return out.reshape([1] * x.dim()) if keepdim else out
+    dims = (dim,) if isinstance(dim, int) else dim
+    for d in sorted((d % x.dim() for d in dims), reverse=True):
+        x = x.prod(d, keepdim=keepdim)
+    return x
+
+
+spec("prod", lambda x, **k: x.prod(**k), _prod_cases, _torch_prod, gradgrad=True)
+
+
+def _logit_cases(dims, full=True):
+    """Moderate logits over several dims, then large ones: +-1e4 offsets and spreads."""
+
+    def cases(rng):
+        x = rng.standard_normal((3, 4, 5)) * 3
+        big = rng.standard_normal((2, 5)) + np.array([[1e4], [-1e4]])
+        spread = np.array([[1e4, -1e4, 0.0, 1e4 - 1.0], [-1e4, -1e4 + 2.0, -1e4 + 0.5, 3.0]])
+        out = [Case((x,), {"dim": d}) for d in dims]
+        out += [Case((rng.standard_normal(()),), {"dim": 0}),
+                Case((rng.standard_normal((1, 4)),), {"dim": 0}),
+                Case((big,), {"dim": 1}, "large logits"), Case((big,), {"dim": 0}, "mixed signs"),
+                Case((spread,), {"dim": -1}, "spread of 2e4")]
+        if full:
+            out += [Case((x,)), Case((x,), {"dim": (0, 2), "keepdim": True}),
+                    Case((big,), {}, "large logits")]
+        return out
+
+    return cases
+
+
+def _torch_logsumexp(t, x, dim=None, keepdim=False):
+    return t.logsumexp(x, tuple(range(x.dim())) if dim is None else dim, keepdim=keepdim)
+
+
+spec("logsumexp", lambda x, **k: x.logsumexp(**k), _logit_cases([1, -1]), _torch_logsumexp,
+     gradgrad=True)
+spec("softmax", lambda x, **k: F.softmax(x, **k), _logit_cases([1, -1, 0], full=False),
+     lambda t, x, **k: t.nn.functional.softmax(x, **k), gradgrad=True)
+spec("log_softmax", lambda x, **k: F.log_softmax(x, **k), _logit_cases([1, -1, 0], full=False),
+     lambda t, x, **k: t.nn.functional.log_softmax(x, **k), gradgrad=True)
+
+
+def _norm_cases(rng):
+    x = away_from(rng.standard_normal((3, 4, 5)), [0.0])  # |x| has a kink at 0
+    inf = float("inf")  # p=0 has no gradient (x.grad stays None): tests/test_reduce.py
+    return [Case((x,)), Case((x,), {"p": 2, "dim": 1}), Case((x,), {"p": 1, "dim": -1}),
+            Case((x,), {"p": inf, "dim": (0, 2), "keepdim": True}),
+            Case((x,), {"p": -inf, "dim": 0}), Case((x,), {"p": 3, "dim": 1}),
+            Case((x,), {"p": 0.5, "dim": 2}), Case((x,), {"p": 1.5}),
+            Case((x,), {"p": "fro", "dim": (1, 2)}),
+            Case((away_from(rng.standard_normal(()), [0.0]),), {"p": 2}),
+            Case((away_from(rng.standard_normal((1, 4)), [0.0]),), {"dim": 0})]
+
+
+spec("norm", lambda x, **k: x.norm(**k), _norm_cases, lambda t, x, **k: x.norm(**k),
      gradgrad=True)
