@@ -113,21 +113,18 @@ class Function:
         ctx = cls.__new__(cls)
         ctx.saved = ()
         ctx._node = None
-        arrays, parents, needs, index = [], [], [], []
+        arrays = list(args)
+        parents, index = [], []
+        needs = [False] * len(args)
         any_req = False
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
-                arrays.append(a.data)
+                arrays[i] = a.data
                 parents.append(a)
                 index.append(i)
-                r = a.requires_grad
-                needs.append(r)
-                any_req = any_req or r
-            else:
-                arrays.append(a)
-                needs.append(False)
-        record = any_req and _GradMode.enabled and cls.differentiable
-        ctx.needs_input_grad = tuple(needs)
+                if a.requires_grad:
+                    needs[i] = any_req = True
+        ctx.needs_input_grad = needs
         if anomaly.enabled:
             ctx.trace = anomaly.user_frame()
         try:
@@ -138,18 +135,16 @@ class Function:
             shapes = " and ".join(str(a.shape) for a in arrays if isinstance(a, np.ndarray))
             raise ValueError(f"{ctx.name}: shapes {shapes} cannot be broadcast together") from None
         data = raw if type(raw) is np.ndarray else np.asarray(raw)
-        if record and data.dtype.kind == "f":
-            ctx.arg_index = tuple(index)
-            out = Tensor._from_op(data, ctx, tuple(parents))
-            if cls.is_view:
-                out._version = parents[0]._version
+        if any_req and _GradMode.enabled and cls.differentiable and data.dtype.kind == "f":
+            ctx.arg_index = index
+            out = Tensor._from_op(data, ctx, parents)
             if ctx.saved:
                 ctx._note_saved(raw, arrays, parents, out)
         else:
             ctx.saved = ()
             out = Tensor._from_op(data, None, ())
-            if cls.is_view:
-                out._version = parents[0]._version
+        if cls.is_view:
+            out._version = parents[0]._version
         if anomaly.enabled:
             anomaly.check_forward(ctx, data)
         return out
@@ -158,6 +153,9 @@ class Function:
         """Remember what each saved array is, and the versions, for in-place checks."""
         refs = []
         for s in self.saved:
+            if s is arrays[0] and parents and parents[0].data is s:
+                refs.append(0)  # the common case: the first argument, a Tensor
+                continue
             if s is raw:
                 refs.append(_OUT)
                 continue

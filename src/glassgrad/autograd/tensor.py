@@ -366,6 +366,9 @@ def operand(x, like):
     """Second operand of a binary op: Tensors as they are, scalars and arrays as constants."""
     if isinstance(x, Tensor):
         return x
+    t = type(x)
+    if (t is float or t is int) and like.data.dtype.kind == "f":
+        return x  # numpy keeps the tensor's dtype for a Python scalar (NEP 50)
     if isinstance(x, numbers.Number):
         return _scalar_array(x, like)
     arr = as_ndarray(x)

@@ -10,9 +10,20 @@ from __future__ import annotations
 
 from ..function import OPS
 from ..tensor import Tensor
-from . import conv, elementwise, linalg, loss, movement, numpy_dispatch, reduce
+from . import (
+    classification,
+    conv,
+    elementwise,
+    indexing,
+    linalg,
+    loss,
+    movement,
+    numpy_dispatch,
+    reduce,
+    softmax,
+)
 
-MODULES = [elementwise, reduce, movement, linalg, loss, conv]
+MODULES = [elementwise, reduce, softmax, movement, indexing, linalg, loss, classification, conv]
 
 TORCH_FUNCTIONS = {}
 FUNCTIONAL = {}

@@ -405,8 +405,11 @@ def _pair(input, other):
     Scalars take the tensor's dtype; a float meeting an integer tensor makes it the float
     dtype (numpy would often pick float64; torch keeps float32).
     """
-    x = as_tensor(input)
+    x = input if isinstance(input, Tensor) else as_tensor(input)
     y = operand(other, x)
+    t = type(y)
+    if t is float or t is int:
+        return x, y  # a Python scalar meeting a float tensor: numpy keeps the tensor's dtype
     xf = x.dtype.kind == "f"
     if isinstance(y, Tensor):
         yf = y.dtype.kind == "f"

@@ -1,5 +1,5 @@
-"""Reductions and softmax: sum, mean, var, std, amax, amin, max, min, prod, logsumexp, norm,
-softmax, log_softmax; argmax, argmin, any and all are plain functions (no gradient).
+"""Reductions: sum, mean, var, std, amax, amin, max, min, prod, norm; argmax, argmin, any and
+all are plain functions (no gradient). logsumexp, softmax and log_softmax are in softmax.py.
 
 Arguments follow PyTorch: ``dim`` is None (every dim), an int or a tuple (``dim=()`` also
 means every dim, as in torch) and ``keepdim``. numpy's ``axis``/``keepdims`` are accepted as
@@ -27,7 +27,6 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..._dtype import get_default_dtype
 from ..function import Function, register
 from ..tensor import Tensor, as_tensor
 from ._util import expand_reduced, normalize_dim, pick_dim, pick_keepdim
@@ -359,41 +358,6 @@ def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None
     return Prod.apply(x, axes, pick_keepdim(keepdim, keepdims))
 
 
-# ------------------------------------------------------------------------------ logsumexp
-@register("logsumexp")
-class LogSumExp(Function):
-    """out = m + log(sum(exp(x - m))), m = max(x) so exp never overflows;
-    d out / d x = exp(x - out) = softmax(x)."""
-
-    __slots__ = ("shape", "axes", "keepdim")
-
-    @staticmethod
-    def forward(ctx, x, axes, keepdim):
-        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        m = x.max(axis=axes, keepdims=True, initial=-np.inf)
-        m = np.where(np.isfinite(m), m, 0)  # all -inf (or an inf): no shift, as torch
-        s = np.exp(x - m).sum(axis=axes, keepdims=keepdim)
-        with np.errstate(divide="ignore"):  # log(0) = -inf for an empty or all -inf slice
-            out = np.log(s) + (m if keepdim else m.reshape(np.shape(s)))
-        ctx.save_for_backward(x, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        g = expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
-        return g * np.exp(x - expand_reduced(out, ctx.shape, ctx.axes, ctx.keepdim)), None, None
-
-
-def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """log(sum(exp(input))) over ``dim`` (None: every dim), computed stably."""
-    x = as_tensor(input)
-    if x.dtype.kind != "f":
-        x = x.to(get_default_dtype())  # torch computes integer inputs in the default float
-    axes = _dims(dim, axis, x.ndim, "logsumexp")
-    return LogSumExp.apply(x, axes, pick_keepdim(keepdim, keepdims))
-
-
 # ------------------------------------------------------------------------------ norm
 @register("norm")
 class Norm(Function):
@@ -467,68 +431,6 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     x = _cast(as_tensor(input), dtype)
     _floating(x, "norm")
     return Norm.apply(x, _norm_p(p), _axes(dim, x.ndim, "norm"), bool(keepdim))
-
-
-# ------------------------------------------------------------------------------ softmax
-def _softmax_axis(name, x, dim):
-    if dim is None:
-        raise TypeError(f"{name}: dim is required (e.g. {name}(x, dim=-1)) for input of shape "
-                        f"{x.shape}; torch's implicit choice of dim is deprecated")
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"{name}: dim must be an int, got {dim!r}")
-    _floating(x, name)
-    return _axes(dim, x.ndim, name)
-
-
-@register("softmax")
-class Softmax(Function):
-    """out = exp(x - m) / sum(exp(x - m)), m = max(x) (so large logits do not overflow);
-    d x = out * (grad - sum(grad * out))."""
-
-    __slots__ = ("axis",)
-
-    @staticmethod
-    def forward(ctx, x, axis):
-        ctx.axis = axis
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
-        out = e / e.sum(axis=axis, keepdims=True)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True)), None
-
-
-@register("log_softmax")
-class LogSoftmax(Function):
-    """out = (x - m) - log(sum(exp(x - m))), m = max(x);  d x = grad - exp(out) * sum(grad)."""
-
-    __slots__ = ("axis",)
-
-    @staticmethod
-    def forward(ctx, x, axis):
-        ctx.axis = axis
-        shifted = x - x.max(axis=axis, keepdims=True)
-        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad - np.exp(out) * grad.sum(axis=ctx.axis, keepdims=True), None
-
-
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    x = _cast(as_tensor(input), dtype)
-    return Softmax.apply(x, _softmax_axis("softmax", x, dim))
-
-
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    x = _cast(as_tensor(input), dtype)
-    return LogSoftmax.apply(x, _softmax_axis("log_softmax", x, dim))
 
 
 # ------------------------------------------------------------------------------ the rest
@@ -686,12 +588,12 @@ def _np_truth(fn):
 
 _REDUCTIONS = {
     "sum": sum, "mean": mean, "var": var, "std": std, "max": max, "min": min, "amax": amax,
-    "amin": amin, "prod": prod, "logsumexp": logsumexp, "norm": norm, "argmax": argmax,
-    "argmin": argmin, "any": any, "all": all, "softmax": softmax, "log_softmax": log_softmax,
+    "amin": amin, "prod": prod, "norm": norm, "argmax": argmax, "argmin": argmin, "any": any,
+    "all": all,
 }
 TENSOR_METHODS = dict(_REDUCTIONS)
 TORCH_FUNCTIONS = dict(_REDUCTIONS)
-FUNCTIONAL = {"softmax": softmax, "log_softmax": log_softmax}
+FUNCTIONAL = {}
 NUMPY_FUNCTIONS = {
     np.sum: _np_reduction("sum", Sum), np.mean: _np_reduction("mean", Mean, floating=True),
     np.prod: _np_reduction("prod", Prod),

@@ -71,7 +71,8 @@ def cases_of(s, seed=0):
     return s.cases(rng)
 
 
-FAMILIES = ("elementwise", "reduce", "movement", "linalg", "conv", "loss")
+FAMILIES = ("elementwise", "reduce", "softmax", "movement", "indexing", "linalg", "conv", "loss",
+            "classification")
 
 
 def load_all():

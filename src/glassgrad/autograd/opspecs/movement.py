@@ -1,4 +1,4 @@
-"""Specs for the movement ops: shape, order, join, select, pad and the index_put scatter."""
+"""Specs for the movement ops: shape, order, join, clone and pad."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import numpy as np
 import glassgrad as gg
 from glassgrad import functional as F
 
-from ..ops import movement
 from . import Case, spec
 
 
@@ -15,13 +14,6 @@ def _method_spec(name, cases, **opts):
     """A spec calling x.name(**k), the same call on glassgrad and on torch tensors."""
     spec(name, lambda x, **k: getattr(x, name)(**k), cases,
          lambda t, x, **k: getattr(x, name)(**k), **opts)
-
-
-def _torch_index(t, index):
-    """The same index for torch: arrays become tensors (torch reads lists as glassgrad does)."""
-    items = index if isinstance(index, tuple) else (index,)
-    out = tuple(t.as_tensor(i) if isinstance(i, np.ndarray) else i for i in items)
-    return out if isinstance(index, tuple) else out[0]
 
 
 spec("reshape", lambda x, shape: x.reshape(shape),
@@ -94,43 +86,6 @@ spec("stack", lambda *xs, dim=0: gg.stack(xs, dim),
                   Case((rng.standard_normal((2, 3)), rng.standard_normal((2, 3))), {"dim": 1}),
                   Case((rng.standard_normal(()), rng.standard_normal(())))],
      lambda t, *xs, dim=0: t.stack(xs, dim), gradgrad=True)
-
-# basic indexing: views; the trailing cases pick a 0-d element and a size-1 dim
-spec("getitem", lambda x, index: x[index],
-     lambda rng: [Case((rng.standard_normal((3, 4)),), {"index": 1}),
-                  Case((rng.standard_normal((3, 4)),), {"index": (slice(None), -1)}),
-                  Case((rng.standard_normal((2, 3, 5)),),
-                       {"index": (Ellipsis, slice(1, None, 2))}),
-                  Case((rng.standard_normal((3, 4)),), {"index": (None, 0, slice(1, 3))}),
-                  Case((rng.standard_normal((3,)),), {"index": -2}),
-                  Case((rng.standard_normal((1, 3)),), {"index": (0, Ellipsis, None)})],
-     lambda t, x, index: x[index], gradgrad=True)
-# advanced indexing: copies; repeated indices must add up their gradients
-spec("index", lambda x, index: x[index],
-     lambda rng: [Case((rng.standard_normal((4, 3)),), {"index": [0, 0, 2, 0]}),
-                  Case((rng.standard_normal((3, 4)),), {"index": (slice(None), [1, 1, -1])}),
-                  Case((rng.standard_normal((3, 4)),),
-                       {"index": np.array([True, False, True])}),
-                  Case((rng.standard_normal((3, 4)),),
-                       {"index": rng.standard_normal((3, 4)) > 0}),
-                  Case((rng.standard_normal((2, 3, 4)),),
-                       {"index": ([0, 1, 1], slice(None), [2, 0, 2])}),
-                  Case((rng.standard_normal((2, 3, 4)),), {"index": (0, slice(None), [0, 1])}),
-                  Case((rng.standard_normal((3, 4)),),
-                       {"index": (np.array([[0], [2], [2]]), np.array([1, 3]))}),
-                  Case((rng.standard_normal((3,)),), {"index": np.array(1)})],
-     lambda t, x, index: x[_torch_index(t, index)], gradgrad=True)
-spec("index_put",
-     lambda g, shape, index, accumulate: movement._index_put(g, shape, index, accumulate),
-     lambda rng: [Case((rng.standard_normal((4, 3)),),
-                       {"shape": (3, 3), "index": (np.array([0, 2, 0, 0]),),
-                        "accumulate": True}),
-                  Case((rng.standard_normal((2, 4)),),
-                       {"shape": (5, 4), "index": (slice(1, None, 2), Ellipsis),
-                        "accumulate": False}),
-                  Case((rng.standard_normal(()),),
-                       {"shape": (3,), "index": (1, Ellipsis), "accumulate": False})],
-     gradgrad=True)
 
 
 def _pad_cases(rng):
