@@ -399,7 +399,7 @@ class Cast(Function):
 
 
 # ------------------------------------------------------------------------------ functions
-def _pair(input, other):
+def promote(input, other):
     """Both operands of a binary op, promoted as torch promotes them.
 
     Scalars take the tensor's dtype; a float meeting an integer tensor makes it the float
@@ -457,15 +457,15 @@ def _caster(name, dt):
 
 
 def add(input, other, *, alpha=1):
-    return Add.apply(*_pair(input, other if alpha == 1 else other * alpha))
+    return Add.apply(*promote(input, other if alpha == 1 else other * alpha))
 
 
 def sub(input, other, *, alpha=1):
-    return Sub.apply(*_pair(input, other if alpha == 1 else other * alpha))
+    return Sub.apply(*promote(input, other if alpha == 1 else other * alpha))
 
 
 def mul(input, other):
-    return Mul.apply(*_pair(input, other))
+    return Mul.apply(*promote(input, other))
 
 
 def _float_of(input):
@@ -475,7 +475,7 @@ def _float_of(input):
 
 
 def div(input, other):
-    return Div.apply(*_pair(_float_of(input), other))
+    return Div.apply(*promote(_float_of(input), other))
 
 
 def neg(input):
@@ -486,7 +486,7 @@ def pow(input, exponent):  # noqa: A001
     if not isinstance(input, Tensor):  # scalar ** tensor
         e = as_tensor(exponent)
         return Pow.apply(operand(input, e), e)
-    return Pow.apply(*_pair(input, exponent))
+    return Pow.apply(*promote(input, exponent))
 
 
 def leaky_relu(input, negative_slope=0.01):
@@ -523,11 +523,11 @@ clip = clamp
 
 
 def maximum(input, other):
-    return Maximum.apply(*_pair(input, other))
+    return Maximum.apply(*promote(input, other))
 
 
 def minimum(input, other):
-    return Minimum.apply(*_pair(input, other))
+    return Minimum.apply(*promote(input, other))
 
 
 def where(condition, input, other):
@@ -566,17 +566,17 @@ ge = _compare(np.greater_equal)
 
 
 def _rsub(input, other):
-    x, y = _pair(input, other)
+    x, y = promote(input, other)
     return Sub.apply(y, x)
 
 
 def _rdiv(input, other):
-    x, y = _pair(_float_of(input), other)
+    x, y = promote(_float_of(input), other)
     return Div.apply(y, x)
 
 
 def _rpow(input, other):
-    x, y = _pair(input, other)
+    x, y = promote(input, other)
     return Pow.apply(y, x)
 
 

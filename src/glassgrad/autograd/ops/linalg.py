@@ -18,7 +18,7 @@ import numpy as np
 from ..function import Function, register
 from ..tensor import Tensor, as_tensor
 from . import numpy_dispatch
-from .elementwise import _pair, mul
+from .elementwise import mul, promote
 
 
 def _mT(a):  # noqa: N802  (torch's name)
@@ -110,11 +110,11 @@ class Linear(Function):
 # ------------------------------------------------------------------------------ functions
 def matmul(input, other):
     """Matrix product with torch's rank rules (see the module docstring)."""
-    return Matmul.apply(*_pair(input, other))  # an integer operand takes the float's dtype
+    return Matmul.apply(*promote(input, other))  # an integer operand takes the float's dtype
 
 
 def _rmatmul(input, other):
-    x, y = _pair(input, other)
+    x, y = promote(input, other)
     return Matmul.apply(y, x)
 
 

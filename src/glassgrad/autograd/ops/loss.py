@@ -17,7 +17,7 @@ import numpy as np
 
 from ..function import Function, register
 from ..tensor import Tensor
-from .elementwise import _pair
+from .elementwise import promote
 
 
 def _raw(a):
@@ -117,7 +117,7 @@ for _name, (_f, _d) in POINTWISE.items():
 
 
 def _pointwise(op, input, target, reduction, param=None, weight=None):
-    x, t = _pair(input, target)  # an integer target takes the input's float dtype
+    x, t = promote(input, target)  # an integer target takes the input's float dtype
     _same_size(op, x, t)
     w = _constant(weight, x.dtype)
     if w is not None and w.shape != x.shape:
@@ -260,7 +260,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          reduction="mean"):
     """-weight (target log(input) + (1 - target) log(1 - input)); logs clamped at -100."""
     reduction = _reduction("binary_cross_entropy", reduction, size_average, reduce)
-    x, t = _pair(input, target)
+    x, t = promote(input, target)
     if t.shape != x.shape:
         raise ValueError(f"binary_cross_entropy: target of shape {tuple(t.shape)} must have "
                          f"the input's shape {tuple(x.shape)}")
@@ -286,7 +286,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """
     op = "binary_cross_entropy_with_logits"
     reduction = _reduction(op, reduction, size_average, reduce)
-    x, t = _pair(input, target)
+    x, t = promote(input, target)
     if t.shape != x.shape:
         raise ValueError(f"{op}: target of shape {tuple(t.shape)} must have the input's shape "
                          f"{tuple(x.shape)}")
