@@ -1,0 +1,1 @@
+"""glassgrad.nn.init (being written)."""
