@@ -55,6 +55,7 @@ from .autograd.graph import is_grad_enabled
 from .autograd.ops import TORCH_FUNCTIONS as _TORCH_FUNCTIONS
 from .autograd.tensor import is_tensor
 from .random import get_rng_state, initial_seed, manual_seed, set_rng_state
+from .serialization import CheckpointError, load, save
 
 globals().update(_TORCH_FUNCTIONS)
 
@@ -65,6 +66,7 @@ __all__ = [
     "randint", "randperm", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
     "randn_like", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "manual_seed", "initial_seed", "get_rng_state", "set_rng_state", "is_tensor",
+    "save", "load", "CheckpointError",
     "float16", "half", "float32", "float", "float64", "double", "uint8", "int8", "int16",
     "short", "int32", "int", "int64", "long", "bool", "get_default_dtype", "set_default_dtype",
     *sorted(_TORCH_FUNCTIONS),
