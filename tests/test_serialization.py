@@ -32,6 +32,7 @@ def test_nested_round_trip_keeps_types_and_values(tmp_path):
     assert back["model"]["0.weight"].dtype == gg.float32
     assert back["model"]["1.running_mean"].dtype == gg.float64
     assert back["model"]["1.num_batches_tracked"].item() == 7
+    assert back["model"]["1.num_batches_tracked"].shape == ()  # 0-d stays 0-d
     assert list(back["optimizer"]["state"]) == [0]  # int keys stay ints
     assert back["optimizer"]["state"][0]["step"] == 3
     assert isinstance(back["optimizer"]["state"][0]["exp_avg"], np.ndarray)

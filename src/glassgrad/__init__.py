@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import autograd, functional, random
+from . import autograd, data, functional, nn, optim, random
 from ._creation import (
     arange,
     as_tensor,
@@ -61,7 +61,8 @@ globals().update(_TORCH_FUNCTIONS)
 
 __version__ = "0.1.0"
 __all__ = [
-    "autograd", "functional", "random", "Tensor", "Value", "Function", "tensor", "as_tensor",
+    "autograd", "functional", "random", "nn", "optim", "data", "Tensor", "Value", "Function",
+    "tensor", "as_tensor",
     "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace", "eye", "rand", "randn",
     "randint", "randperm", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
     "randn_like", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",

@@ -42,7 +42,7 @@ def _encode(obj, path, arrays):
         key = path or "tensor"
         if key in arrays:
             raise ValueError(f"save: two values map to the key {key!r}")
-        arrays[key] = np.ascontiguousarray(arr)
+        arrays[key] = arr if arr.flags.c_contiguous else arr.copy(order="C")  # keeps 0-d
         return {"a": key, "k": "tensor" if isinstance(obj, Tensor) else "ndarray"}
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return {"v": obj}

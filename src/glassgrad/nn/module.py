@@ -204,6 +204,8 @@ class Module:
                 continue
             if set_to_none:
                 p.grad = None
+            elif not isinstance(p.grad, Tensor):  # a scalar-engine Value's float gradient
+                p.grad = 0.0
             else:
                 p.grad = p.grad.detach()
                 p.grad.zero_()
@@ -230,6 +232,8 @@ class Module:
         if dt.kind != "f":
             raise TypeError(f"to: modules can only be cast to floating dtypes, got {dt}")
         for t in list(self.parameters()) + list(self.buffers()):
+            if not isinstance(t, Tensor):
+                continue  # scalar-engine Values hold Python floats
             if t.dtype.kind == "f" and t.dtype != dt:
                 t.data = t.data.astype(dt)
                 t._version[0] += 1

@@ -18,12 +18,14 @@ from . import (
     linalg,
     loss,
     movement,
+    norm,
     numpy_dispatch,
     reduce,
     softmax,
 )
 
-MODULES = [elementwise, reduce, softmax, movement, indexing, linalg, loss, classification, conv]
+MODULES = [elementwise, reduce, softmax, movement, indexing, linalg, loss, classification, conv,
+           norm]
 
 TORCH_FUNCTIONS = {}
 FUNCTIONAL = {}

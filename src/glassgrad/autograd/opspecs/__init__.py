@@ -72,7 +72,7 @@ def cases_of(s, seed=0):
 
 
 FAMILIES = ("elementwise", "reduce", "softmax", "movement", "indexing", "linalg", "conv", "loss",
-            "classification")
+            "classification", "norm")
 
 
 def load_all():

@@ -1,0 +1,329 @@
+"""Normalization ops (batch_norm, layer_norm), each one fused op, and the functionals of the
+layers that regularize, look up and pool (dropout, embedding, adaptive_avg_pool2d), which
+are composed from existing ops.
+
+Both norms compute ``xhat = (x - mean) / sqrt(var + eps)`` (biased ``var``) over some axes
+and ``out = w * xhat + b``. The input gradient is a closed form, one pass over the data,
+not a chain of small ops. With n values per statistic and ``gh = g * w``:
+
+    d x = (gh - mean(gh) - xhat * mean(gh * xhat)) / sqrt(var + eps)    (batch statistics)
+    d x = gh / sqrt(var + eps)                                         (running statistics)
+    d w = sum(g * xhat),  d b = sum(g),  over the axes w is broadcast along.
+
+Under ``create_graph`` backward recomputes the statistics from the saved input with Tensor
+ops, so second derivatives work as well.
+"""
+
+from __future__ import annotations
+
+import numbers
+import string
+
+import numpy as np
+
+from ... import random as _random
+from ..function import Function, register
+from ..tensor import Tensor, as_tensor
+from .conv import avg_pool2d
+from .elementwise import where
+from .indexing import getitem
+from .linalg import matmul
+
+
+def _psum(a, b, axes):
+    """sum(a * b) over ``axes``, kept as size-1 dims; one einsum (no temporary) on arrays."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return (a * b).sum(axis=axes, keepdims=True)
+    letters = string.ascii_letters[:a.ndim]
+    kept = "".join(c for i, c in enumerate(letters) if i not in axes)
+    shape = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
+    return np.einsum(f"{letters},{letters}->{kept}", a, b).reshape(shape)
+
+
+def _numel(a):
+    return a.data.size if isinstance(a, Tensor) else a.size
+
+
+def _moments(x, axes):
+    """mean and biased variance over ``axes`` (kept as size-1 dims), of arrays or Tensors."""
+    mean = x.mean(axis=axes, keepdims=True)
+    xc = x - mean
+    return mean, _psum(xc, xc, axes) / (_numel(x) // _numel(mean))
+
+
+def _channel_shape(x):
+    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+@register("batch_norm")
+class BatchNorm(Function):
+    """out = w (x - mean) / sqrt(var + eps) + b per channel (dim 1), the statistics taken
+    over every other dim (training) or the running statistics (eval); see the module doc.
+
+    In training the running statistics, when given, are updated in place (outside autograd):
+    r = (1 - momentum) r + momentum s, with the unbiased batch variance for running_var.
+    """
+
+    __slots__ = ("axes", "eps", "running", "xhat", "invstd")
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        axes = (0,) + tuple(range(2, x.ndim))
+        shape = _channel_shape(x)
+        ctx.axes, ctx.eps = axes, eps
+        if training:
+            mean, var = _moments(x, axes)
+            ctx.running = None
+            n = x.size // x.shape[1]
+            if running_mean is not None:
+                running_mean *= 1 - momentum
+                running_mean += momentum * mean.reshape(-1)
+            if running_var is not None:
+                running_var *= 1 - momentum
+                running_var += (momentum * n / (n - 1)) * var.reshape(-1)
+        else:
+            mean, var = running_mean.reshape(shape).copy(), running_var.reshape(shape).copy()
+            ctx.running = (mean, var)
+        ctx.invstd = 1.0 / np.sqrt(var + eps)
+        ctx.xhat = xhat = (x - mean) * ctx.invstd
+        ctx.save_for_backward(x, weight)
+        out = xhat if weight is None else xhat * weight.reshape(shape)
+        return out if bias is None else out + bias.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        axes, running = ctx.axes, ctx.running
+        if isinstance(x, Tensor):  # create_graph: rebuild xhat from x so it is differentiable
+            mean, var = _moments(x, axes) if running is None else running
+            invstd = 1.0 / np.sqrt(var + ctx.eps)
+            xhat = (x - mean) * invstd
+        else:
+            xhat, invstd = ctx.xhat, ctx.invstd
+        n = _numel(x) // x.shape[1]
+        g_sum = grad.sum(axis=axes, keepdims=True)
+        g_xhat = _psum(grad, xhat, axes)
+        gx = None
+        if ctx.needs_input_grad[0]:
+            scale = invstd if w is None else invstd * w.reshape(_channel_shape(x))
+            if running is None:  # the batch statistics depend on x too
+                gx = scale * (grad - g_sum / n - xhat * (g_xhat / n))
+            else:
+                gx = grad * scale
+        gw = g_xhat.reshape(-1) if ctx.needs_input_grad[1] else None
+        gb = g_sum.reshape(-1) if ctx.needs_input_grad[2] else None
+        return gx, gw, gb, None, None, None, None, None
+
+    def release(self):
+        super().release()
+        self.xhat = self.invstd = None
+
+
+@register("layer_norm")
+class LayerNorm(Function):
+    """out = w (x - mean) / sqrt(var + eps) + b, the statistics taken over the last
+    ``ndims`` dims (w and b have those dims' shape); see the module doc for the gradient."""
+
+    __slots__ = ("axes", "lead", "eps", "xhat", "invstd")
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, ndims, eps):
+        ctx.axes = tuple(range(x.ndim - ndims, x.ndim))
+        ctx.lead, ctx.eps = tuple(range(x.ndim - ndims)), eps
+        mean, var = _moments(x, ctx.axes)
+        ctx.invstd = 1.0 / np.sqrt(var + eps)
+        ctx.xhat = xhat = (x - mean) * ctx.invstd
+        ctx.save_for_backward(x, weight)
+        out = xhat if weight is None else xhat * weight
+        return out if bias is None else out + bias
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        axes, lead = ctx.axes, ctx.lead
+        if isinstance(x, Tensor):  # create_graph: rebuild xhat from x so it is differentiable
+            mean, var = _moments(x, axes)
+            invstd = 1.0 / np.sqrt(var + ctx.eps)
+            xhat = (x - mean) * invstd
+        else:
+            xhat, invstd = ctx.xhat, ctx.invstd
+        n = _numel(x) // _numel(invstd)
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gh = grad if w is None else grad * w
+            gx = invstd * (gh - gh.sum(axis=axes, keepdims=True) / n
+                           - xhat * (_psum(gh, xhat, axes) / n))
+        if ctx.needs_input_grad[1]:
+            gw = _psum(grad, xhat, lead).reshape(w.shape) if lead else grad * xhat
+        if ctx.needs_input_grad[2]:
+            gb = grad.sum(axis=lead) if lead else grad
+        return gx, gw, gb, None, None
+
+    def release(self):
+        super().release()
+        self.xhat = self.invstd = None
+
+
+# ------------------------------------------------------------------------------ functions
+def _optional(t):
+    return None if t is None else as_tensor(t)
+
+
+def _shape(t):
+    return tuple(t.shape) if isinstance(t, Tensor) else np.shape(t)
+
+
+def _check_vector(op, name, t, n):
+    if t is not None and _shape(t) != (n,):
+        raise ValueError(f"{op}: {name} must have shape ({n},) (one value per channel), got "
+                         f"shape {_shape(t)}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Normalize each channel (dim 1) of an (N, C, ...) input, then scale by ``weight`` and
+    shift by ``bias``. Training uses the batch statistics and updates the running ones in
+    place, when given; eval (training=False) uses the running statistics."""
+    op = "batch_norm"
+    x = as_tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"{op}: expected an input of shape (N, C, ...), got shape {x.shape}")
+    c = x.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        _check_vector(op, name, t, c)
+    if training:
+        if x.numel() // max(c, 1) <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {x.shape}")
+    elif running_mean is None or running_var is None:
+        raise ValueError(f"{op}: running_mean and running_var are needed in eval mode "
+                         "(training=False)")
+    stats = [t.data if isinstance(t, Tensor) else t for t in (running_mean, running_var)]
+    out = BatchNorm.apply(x, _optional(weight), _optional(bias), *stats, bool(training),
+                          float(momentum), float(eps))
+    if training:
+        for t in (running_mean, running_var):
+            if isinstance(t, Tensor):
+                t._version[0] += 1
+    return out
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalize over the last len(normalized_shape) dims, then scale and shift
+    elementwise by ``weight`` and ``bias`` (each of shape normalized_shape)."""
+    x = as_tensor(input)
+    ns = ((int(normalized_shape),) if isinstance(normalized_shape, numbers.Integral)
+          else tuple(int(n) for n in normalized_shape))
+    if not ns or len(ns) > x.ndim or x.shape[x.ndim - len(ns):] != ns:
+        raise ValueError(f"layer_norm: given normalized_shape={list(ns)}, expected an input "
+                         f"of shape [*, {', '.join(map(str, ns))}], got shape {list(x.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and _shape(t) != ns:
+            raise ValueError(f"layer_norm: {name} must have the normalized shape {ns}, got "
+                             f"shape {_shape(t)}")
+    return LayerNorm.apply(x, _optional(weight), _optional(bias), len(ns), float(eps))
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the rest by 1 / (1 - p) (training);
+    the identity in eval. The mask comes from glassgrad's seeded generator. ``inplace`` is
+    accepted and ignored: the result is always a new tensor."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    x = as_tensor(input)
+    if not training or p == 0:
+        return x
+    if x.dtype.kind != "f":
+        raise TypeError(f"dropout: expected a floating point input, got dtype {x.dtype}")
+    if p == 1:
+        return x * np.zeros(x.shape, x.dtype)
+    keep = _random.default_generator().random(x.shape) >= p
+    return x * (keep * (1.0 / (1.0 - p))).astype(x.dtype)
+
+
+def _renorm_rows(w, idx, max_norm, norm_type):
+    """Scale (in place, outside autograd) the looked-up rows whose norm exceeds max_norm."""
+    rows = np.unique(idx)
+    norms = np.linalg.norm(w.data[rows], ord=norm_type, axis=1)
+    scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+    w.data[rows] *= scale[:, None].astype(w.dtype)
+    w._version[0] += 1
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """out[..., :] = weight[input[...], :]: the rows of ``weight`` at integer indices.
+
+    The row at ``padding_idx`` receives no gradient. With ``max_norm`` the looked-up rows
+    whose ``norm_type``-norm exceeds it are first rescaled to it, in place (as torch does).
+    """
+    op = "embedding"
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError(f"{op}: scale_grad_by_freq and sparse are not supported")
+    idx = np.asarray(input.data if isinstance(input, Tensor) else input)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{op}: indices must be an integer tensor, got dtype {idx.dtype}")
+    w = as_tensor(weight)
+    if w.ndim != 2:
+        raise ValueError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got shape "
+                         f"{w.shape}")
+    v = w.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= v):
+        bad = idx.min() if idx.min() < 0 else idx.max()
+        raise IndexError(f"{op}: index {bad} is out of range for {v} embeddings")
+    if padding_idx is not None:
+        if not -v <= padding_idx < v:
+            raise ValueError(f"{op}: padding_idx {padding_idx} must be within num_embeddings "
+                             f"({v})")
+        padding_idx %= v
+    if max_norm is not None:
+        _renorm_rows(w, idx, float(max_norm), norm_type)
+    out = getitem(w, idx.astype(np.int64))
+    if padding_idx is not None and out.requires_grad:
+        pad = idx == padding_idx
+        if pad.any():  # the padding row's value, but no gradient through it
+            out = where(~pad[..., None], out, out.detach())
+    return out
+
+
+def _pool_matrix(n, out, dtype):
+    """(out, n): row i averages input positions floor(i n / out) to ceil((i + 1) n / out)."""
+    m = np.zeros((out, n), dtype)
+    for i in range(out):
+        lo, hi = (i * n) // out, -((-(i + 1) * n) // out)
+        m[i, lo:hi] = 1.0 / (hi - lo)
+    return m
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average over windows that tile the (H, W) plane into ``output_size`` cells (torch's
+    window bounds); an entry None keeps that input size."""
+    x = as_tensor(input)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"adaptive_avg_pool2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) "
+                         f"input, got shape {x.shape}")
+    h, w = x.shape[-2:]
+    size = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else (
+        tuple(output_size))
+    if len(size) != 2:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got "
+                         f"{output_size!r}")
+    oh, ow = (h if size[0] is None else int(size[0])), (w if size[1] is None else int(size[1]))
+    if oh <= 0 or ow <= 0:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {(oh, ow)}")
+    if (oh, ow) == (1, 1):
+        return x.mean(dim=(-2, -1), keepdim=True)
+    if h % oh == 0 and w % ow == 0:
+        return avg_pool2d(x, (h // oh, w // ow))
+    # overlapping windows: the average is separable, rows then columns
+    return matmul(_pool_matrix(h, oh, x.dtype), matmul(x, _pool_matrix(w, ow, x.dtype).T))
+
+
+TENSOR_METHODS = {}
+TORCH_FUNCTIONS = {}
+FUNCTIONAL = {
+    "batch_norm": batch_norm, "layer_norm": layer_norm, "dropout": dropout,
+    "embedding": embedding, "adaptive_avg_pool2d": adaptive_avg_pool2d,
+}
+NUMPY_FUNCTIONS = {}

@@ -1,0 +1,180 @@
+"""MNIST and Fashion-MNIST from their standard IDX files, found on disk without a network.
+
+Both loaders return ``(images, labels)`` as numpy arrays: images uint8 (N, 28, 28), labels
+int64 (N,). Wrap them for training with
+``TensorDataset(to_float(images), labels)``.
+
+Where the files are looked for, in order (the first directory holding both files of the
+split wins; each file may be gzipped or not):
+
+1. ``root`` and ``root/<name>``, when ``root`` is given;
+2. ``$GLASSGRAD_DATA/<name>`` and ``$GLASSGRAD_DATA``;
+3. ``~/.cache/glassgrad/<name>``;
+4. for Fashion-MNIST, Debian's ``/usr/share/datasets/fashion-mnist``
+   (``apt-get install dataset-fashion-mnist``).
+
+``<name>`` is ``mnist`` or ``fashion-mnist``. With ``download=True`` and no files found, the
+split is fetched from the mirrors below into ``root/<name>`` (or ``~/.cache/glassgrad/<name>``)
+and checked by parsing it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+from .idx import IDXError, read_idx
+
+FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+MIRRORS = {
+    "mnist": ["https://ossci-datasets.s3.amazonaws.com/mnist/",
+              "https://storage.googleapis.com/cvdf-datasets/mnist/",
+              "http://yann.lecun.com/exdb/mnist/"],
+    "fashion-mnist": ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"],
+}
+SYSTEM_DIRS = {"mnist": [], "fashion-mnist": ["/usr/share/datasets/fashion-mnist"]}
+HOW_TO_GET = {
+    "mnist": ["in the glassgrad repository: GLASSGRAD_DATA=../shared/data "
+              "(the files are in ../shared/data/mnist/)"],
+    "fashion-mnist": ["on Debian/Ubuntu: apt-get install dataset-fashion-mnist "
+                      "(installs /usr/share/datasets/fashion-mnist/)"],
+}
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+                         "Shirt", "Sneaker", "Bag", "Ankle boot")
+_TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+
+
+def _split_name(train, split):
+    if split is None:
+        return "train" if train else "test"
+    key = {"train": "train", "test": "test", "t10k": "test"}.get(str(split).lower())
+    if key is None:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    return key
+
+
+def search_dirs(name, root=None):
+    """The directories searched for dataset ``name``, in order, without duplicates."""
+    dirs = []
+    if root is not None:
+        dirs += [Path(root), Path(root) / name]
+    env = os.environ.get("GLASSGRAD_DATA")
+    if env:
+        dirs += [Path(env) / name, Path(env)]
+    dirs.append(Path.home() / ".cache" / "glassgrad" / name)
+    dirs += [Path(d) for d in SYSTEM_DIRS.get(name, [])]
+    seen, out = set(), []
+    for d in dirs:
+        key = os.path.abspath(d)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def _find_file(directory, base):
+    for fname in (base + ".gz", base):
+        if (directory / fname).is_file():
+            return directory / fname
+    return None
+
+
+def _locate(name, split, root):
+    """(images path, labels path) or (None, report of every place looked in)."""
+    report = []
+    for d in search_dirs(name, root):
+        if not d.is_dir():
+            report.append(f"  {d} (does not exist)")
+            continue
+        found = [_find_file(d, base) for base in FILES[split]]
+        if all(found):
+            return tuple(found), None
+        missing = ", ".join(f"{b}[.gz]" for b, f in zip(FILES[split], found) if f is None)
+        report.append(f"  {d} (missing {missing})")
+    if not os.environ.get("GLASSGRAD_DATA"):
+        report.append("  ($GLASSGRAD_DATA is not set)")
+    return None, report
+
+
+def _not_found(name, split, root, report, fn):
+    title, files = _TITLES[name], " and ".join(f"{b}[.gz]" for b in FILES[split])
+    dest = _download_dir(name, root)
+    how = HOW_TO_GET[name] + [
+        f"{fn}(..., download=True) fetches them into {dest} from {MIRRORS[name][0]}",
+        f"or download {FILES[split][0]}.gz etc. yourself from one of "
+        f"{', '.join(MIRRORS[name])} into one of the directories above",
+    ]
+    return FileNotFoundError(
+        f"{fn}: no {title} {split} files ({files}) found; looked in:\n" + "\n".join(report)
+        + "\nTo get them:\n" + "\n".join(f"  - {h}" for h in how))
+
+
+def _download_dir(name, root):
+    return (Path(root) if root is not None else Path.home() / ".cache" / "glassgrad") / name
+
+
+def _download(name, split, root):
+    """Fetch both files of ``split`` into the download directory; return their paths."""
+    dest = _download_dir(name, root)
+    dest.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for base in FILES[split]:
+        target, errors = dest / (base + ".gz"), []
+        for mirror in MIRRORS[name]:
+            url, part = mirror + base + ".gz", target.with_suffix(".gz.part")
+            try:
+                with urllib.request.urlopen(url, timeout=60) as r, open(part, "wb") as f:
+                    shutil.copyfileobj(r, f)
+                read_idx(part)  # a truncated or wrong download fails here
+            except (OSError, IDXError) as e:
+                errors.append(f"{url}: {e}")
+                part.unlink(missing_ok=True)
+                continue
+            os.replace(part, target)
+            break
+        else:
+            raise RuntimeError(f"could not download {base}.gz:\n  " + "\n  ".join(errors))
+        paths.append(target)
+    return tuple(paths)
+
+
+def _load(name, root, train, split, download, fn):
+    split = _split_name(train, split)
+    paths, report = _locate(name, split, root)
+    if paths is None:
+        if not download:
+            raise _not_found(name, split, root, report, fn)
+        paths = _download(name, split, root)
+    images_path, labels_path = paths
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    if images.ndim != 3 or images.dtype != np.uint8:
+        raise IDXError(f"{images_path}: expected uint8 images of shape (N, rows, cols), got "
+                       f"{images.dtype} {images.shape}")
+    if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
+        raise IDXError(f"{labels_path}: expected {images.shape[0]} labels to match "
+                       f"{images_path}, got shape {labels.shape}")
+    if labels.size and labels.max() > 9:
+        raise IDXError(f"{labels_path}: labels must be 0..9, found {labels.max()}")
+    return images, labels.astype(np.int64)
+
+
+def load_mnist(root=None, train=True, *, split=None, download=False):
+    """MNIST digits: ``(images uint8 (N, 28, 28), labels int64 (N,))``, N = 60000 or 10000.
+
+    ``split`` ('train' or 'test') overrides ``train``. See the module docstring for where the
+    files are looked for; without them, FileNotFoundError lists every place and how to get
+    them. Nothing is downloaded unless ``download=True``.
+    """
+    return _load("mnist", root, train, split, download, "load_mnist")
+
+
+def load_fashion_mnist(root=None, train=True, *, split=None, download=False):
+    """Fashion-MNIST, as :func:`load_mnist`; class names in ``FASHION_MNIST_CLASSES``."""
+    return _load("fashion-mnist", root, train, split, download, "load_fashion_mnist")

@@ -1,0 +1,54 @@
+"""Metrics for the training CLI: a confusion matrix, and PNG plots of the curves."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+
+def confusion(y_true, y_pred, n_classes):
+    """matrix[i][j] = how many samples of class i were predicted as j (a list of lists)."""
+    m = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(m, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return m.tolist()
+
+
+def format_confusion(matrix, classes=None):
+    m = np.asarray(matrix)
+    k = len(m)
+    names = [str(c)[:9] for c in (classes or range(k))]
+    width = max(6, max(len(n) for n in names) + 1, len(str(m.max())) + 1)
+    lines = ["confusion matrix (rows: true class, columns: predicted)",
+             " " * width + "".join(f"{n:>{width}}" for n in names)]
+    for name, row in zip(names, m):
+        lines.append(f"{name:>{width}}" + "".join(f"{v:>{width}}" for v in row))
+    recall = np.diag(m) / np.maximum(m.sum(1), 1)
+    lines.append("per-class accuracy: " + ", ".join(f"{n} {r:.3f}" for n, r in
+                                                    zip(names, recall)))
+    return "\n".join(lines)
+
+
+def plot_history(history, out_dir):
+    """loss.png and accuracy.png: train and validation curves per epoch."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [r["epoch"] for r in history]
+    paths = []
+    for key, title in (("loss", "cross-entropy loss"), ("acc", "accuracy")):
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ax.plot(epochs, [r[f"train_{key}"] for r in history], "o-", label="train")
+        ax.plot(epochs, [r[f"val_{key}"] for r in history], "s-", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        path = os.path.join(out_dir, "loss.png" if key == "loss" else "accuracy.png")
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        paths.append(path)
+    return paths
