@@ -32,3 +32,13 @@ def test_module_entry_point_runs():
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "exp" in r.stdout
+
+
+def test_demo_runs_and_reports(tmp_path, capsys):
+    from glassgrad import demo
+
+    assert demo.main(quick=True, out_dir=str(tmp_path / "demo")) == 0
+    out = capsys.readouterr().out
+    assert "d out / d w0 = -0.1966" in out
+    assert "Test accuracy" in out and "all pass" in out
+    assert (tmp_path / "demo" / "accuracy.png").exists()

@@ -35,6 +35,7 @@ def plot_history(history, out_dir):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     epochs = [r["epoch"] for r in history]
     paths = []
@@ -43,6 +44,7 @@ def plot_history(history, out_dir):
         ax.plot(epochs, [r[f"train_{key}"] for r in history], "o-", label="train")
         ax.plot(epochs, [r[f"val_{key}"] for r in history], "s-", label="validation")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title)
         ax.grid(alpha=0.3)
         ax.legend()
