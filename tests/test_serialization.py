@@ -116,3 +116,38 @@ def test_a_pickle_is_refused_and_never_run(tmp_path):
 def test_unsaveable_values_are_named(tmp_path):
     with pytest.raises(TypeError, match="model/f"):
         gg.save({"model": {"f": lambda: 0}}, tmp_path / "x.safetensors")
+
+
+def test_weights_move_between_torch_and_glassgrad_through_files(tmp_path):
+    if torch is None:
+        pytest.skip("torch is not installed")
+    from safetensors.torch import load_file, save_file
+
+    from glassgrad import nn
+
+    def ours():
+        return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 3))
+
+    def theirs():
+        t = torch.nn
+        return t.Sequential(t.Conv2d(1, 4, 3, padding=1), t.BatchNorm2d(4), t.ReLU(),
+                            t.MaxPool2d(2), t.Flatten(), t.Linear(4 * 4 * 4, 3))
+
+    x = np.random.default_rng(0).standard_normal((2, 1, 8, 8)).astype(np.float32)
+    tm = theirs()
+    tm.train()
+    tm(torch.tensor(x))  # non-trivial running stats
+    tm.eval()
+    save_file(tm.state_dict(), str(tmp_path / "from_torch.safetensors"))
+    gm = ours()
+    gm.load_state_dict(gg.load(tmp_path / "from_torch.safetensors"))
+    gm.eval()
+    expect = tm(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(gm(gg.tensor(x)).data, expect, rtol=1e-5, atol=1e-6)
+
+    gg.save(gm.state_dict(), tmp_path / "from_glassgrad.safetensors")
+    back = theirs()
+    back.load_state_dict(load_file(str(tmp_path / "from_glassgrad.safetensors")), strict=True)
+    back.eval()
+    np.testing.assert_allclose(back(torch.tensor(x)).detach().numpy(), expect, rtol=1e-6)
