@@ -299,3 +299,27 @@ def test_backward_with_inputs_fills_only_those():
     (x * y).sum().backward(inputs=[y])
     assert x.grad is None
     np.testing.assert_allclose(y.grad.data, [1.0, 2.0])
+
+
+def test_retain_grads_keeps_every_intermediate_gradient():
+    x = gg.tensor([1.0, 2.0], requires_grad=True)
+    with gg.autograd.retain_grads():
+        h = x * 3
+        y = (h * h).sum()
+        y.backward()
+    np.testing.assert_allclose(h.grad.data, 2 * h.data)
+    assert y.grad.item() == 1.0
+    h2 = x * 3
+    (h2 * h2).sum().backward()
+    assert h2.grad is None  # outside, only leaves keep gradients (torch's rule)
+
+
+def test_ops_remember_the_module_calls_they_ran_in():
+    from glassgrad import nn
+
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+    out = model(gg.randn(2, 3))
+    relu_scope = out.grad_fn.scope
+    assert relu_scope[0] is model and relu_scope[1] is model[1]
+    assert out.parents[0].grad_fn.scope[1] is model[0]
+    assert getattr((out * 2).grad_fn, "scope", None) is None

@@ -8,7 +8,15 @@ from . import ops  # noqa: F401  (installs the Tensor methods)
 from .anomaly import detect_anomaly
 from .function import OPS, Context, Function, register
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .graph import enable_grad, is_grad_enabled, no_grad, run_backward, set_grad_enabled, toposort
+from .graph import (
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    retain_grads,
+    run_backward,
+    set_grad_enabled,
+    toposort,
+)
 from .tensor import Tensor, _seed_gradient
 from .value import Value, value_grad
 
@@ -51,4 +59,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 __all__ = ["Function", "Context", "OPS", "register", "grad", "gradcheck", "gradgradcheck",
            "GradcheckError", "detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled",
-           "is_grad_enabled", "toposort", "Tensor", "Value", "np"]
+           "is_grad_enabled", "retain_grads", "toposort", "Tensor", "Value", "np"]

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import anomaly
-from .graph import _GradMode
+from .graph import _Glass, _GradMode
 
 Tensor = None  # bound by tensor.py (which imports this module)
 
@@ -60,7 +60,7 @@ class Function:
     """Base class of every op. Subclasses define ``forward`` and ``backward`` staticmethods."""
 
     __slots__ = ("saved", "saved_refs", "versions", "needs_input_grad", "arg_index",
-                 "trace", "_node")
+                 "trace", "scope", "_node")
     op = None  # the registry name; custom Functions use the class name
     differentiable = True  # False for ops whose result never needs a gradient
     once_differentiable = False  # True when backward is not itself differentiable
@@ -125,6 +125,8 @@ class Function:
                 if a.requires_grad:
                     needs[i] = any_req = True
         ctx.needs_input_grad = needs
+        if _Glass.scope:
+            ctx.scope = _Glass.scope  # the nn.Module calls this op ran inside
         if anomaly.enabled:
             ctx.trace = anomaly.user_frame()
         try:

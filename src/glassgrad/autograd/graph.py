@@ -123,6 +123,31 @@ class set_grad_enabled(_SetGradMode):  # noqa: N801
         return wrapper
 
 
+class _Glass:
+    """State for seeing inside: which modules are being called, and whether backward keeps
+    every intermediate gradient (as the scalar engine always does)."""
+
+    scope = ()  # the nn.Module calls in progress, outermost first
+    retain_grads = False
+
+
+class retain_grads:  # noqa: N801  (a context manager, like no_grad)
+    """Inside, backward stores ``.grad`` on every node it reaches, not just on leaves, so a
+    picture of the graph can show each intermediate gradient."""
+
+    def __init__(self, enabled=True):
+        self.enabled = enabled
+
+    def __enter__(self):
+        self._prev = _Glass.retain_grads
+        _Glass.retain_grads = self.enabled
+        return self
+
+    def __exit__(self, *exc):
+        _Glass.retain_grads = self._prev
+        return False
+
+
 def as_ndarray(x):
     """numpy returns scalars from 0-d operations; nodes always hold ndarrays."""
     return x if type(x) is np.ndarray else np.asarray(x)
@@ -165,7 +190,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                 if accumulate and node.requires_grad and wanted is None:
                     _accumulate(node, g, create_graph, stored, Tensor)
                 continue
-            if node._retains_grad and accumulate:
+            if accumulate and (node._retains_grad or _Glass.retain_grads):
                 _accumulate(node, g, create_graph, stored, Tensor)
             in_grads = ctx._run_backward(node, g, create_graph)
             index = ctx.arg_index

@@ -14,7 +14,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from .. import _dtype
-from ..autograd.graph import no_grad
+from ..autograd.graph import _Glass, no_grad
 from ..autograd.tensor import Tensor
 
 
@@ -305,7 +305,13 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward() method")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        # ops created inside remember this call (ctx.scope), so pictures can group them
+        outer = _Glass.scope
+        _Glass.scope = (*outer, self)
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            _Glass.scope = outer
 
     def extra_repr(self) -> str:
         return ""
