@@ -59,8 +59,8 @@ def register(name):
 class Function:
     """Base class of every op. Subclasses define ``forward`` and ``backward`` staticmethods."""
 
-    __slots__ = ("saved", "saved_refs", "versions", "needs_input_grad", "arg_index",
-                 "trace", "scope", "_node")
+    __slots__ = ("saved", "versions", "args", "needs_input_grad", "arg_index", "trace",
+                 "scope", "_node")
     op = None  # the registry name; custom Functions use the class name
     differentiable = True  # False for ops whose result never needs a gradient
     once_differentiable = False  # True when backward is not itself differentiable
@@ -86,7 +86,7 @@ class Function:
             return saved
         # create_graph: hand back the graph's Tensors so the backward records on them.
         out = []
-        for arr, ref in zip(saved, self.saved_refs):
+        for arr, ref in zip(saved, self._saved_refs(node)):
             if ref == _OUT:
                 out.append(node)
             elif ref == _CONST:
@@ -100,6 +100,24 @@ class Function:
                 out.append(node.parents[ref])
         return tuple(out)
 
+    def _saved_refs(self, node):
+        """What each saved array is: the output, parent k, a constant argument, or None (an
+        intermediate of forward). Worked out by identity, only when backward needs it."""
+        parents, refs = node.parents, []
+        consts = getattr(self, "args", ())
+        for s in self.saved:
+            if s is node.data:
+                refs.append(_OUT)
+                continue
+            for k in range(len(parents)):
+                if parents[k].data is s:
+                    refs.append(k)
+                    break
+            else:
+                const = type(s) is not np.ndarray or any(s is a for a in consts)
+                refs.append(_CONST if const else None)
+        return refs
+
     @property
     def name(self):
         return self.op or type(self).__name__
@@ -111,20 +129,24 @@ class Function:
     @classmethod
     def apply(cls, *args):
         ctx = cls.__new__(cls)
-        ctx.saved = ()
         ctx._node = None
         arrays = list(args)
-        parents, index = [], []
-        needs = [False] * len(args)
-        any_req = False
-        for i, a in enumerate(args):
+        parents, index, versions, needs = [], [], [], [False] * len(args)
+        any_req = has_const_array = False
+        i = 0
+        for a in args:
             if isinstance(a, Tensor):
                 arrays[i] = a.data
                 parents.append(a)
                 index.append(i)
+                versions.append(a._version[0])  # to catch in-place changes before backward
                 if a.requires_grad:
                     needs[i] = any_req = True
+            elif type(a) is np.ndarray:
+                has_const_array = True
+            i += 1
         ctx.needs_input_grad = needs
+        ctx.saved = ()
         if _Glass.scope:
             ctx.scope = _Glass.scope  # the nn.Module calls this op ran inside
         if anomaly.enabled:
@@ -140,41 +162,23 @@ class Function:
         if any_req and _GradMode.enabled and cls.differentiable and data.dtype.kind == "f":
             ctx.arg_index = index
             out = Tensor._from_op(data, ctx, parents)
+            if cls.is_view:
+                out._version = parents[0]._version
             if ctx.saved:
-                ctx._note_saved(raw, arrays, parents, out)
+                if raw is not data:  # a numpy scalar became a 0-d array: keep the identity
+                    ctx.saved = tuple(data if v is raw else v for v in ctx.saved)
+                versions.append(out._version[0])  # last: the output's
+                ctx.versions = versions
+                if has_const_array:
+                    ctx.args = arrays
         else:
             ctx.saved = ()
             out = Tensor._from_op(data, None, ())
-        if cls.is_view:
-            out._version = parents[0]._version
+            if cls.is_view:
+                out._version = parents[0]._version
         if anomaly.enabled:
             anomaly.check_forward(ctx, data)
         return out
-
-    def _note_saved(self, raw, arrays, parents, out):
-        """Remember what each saved array is, and the versions, for in-place checks."""
-        refs = []
-        for s in self.saved:
-            if s is arrays[0] and parents and parents[0].data is s:
-                refs.append(0)  # the common case: the first argument, a Tensor
-                continue
-            if s is raw:
-                refs.append(_OUT)
-                continue
-            for k, p in enumerate(parents):
-                if s is p.data:
-                    refs.append(k)
-                    break
-            else:
-                ref = None  # an intermediate of forward, unless it is a constant argument
-                for a in arrays:
-                    if s is a:
-                        ref = _CONST
-                        break
-                refs.append(ref)
-        self.saved_refs = refs
-        self.versions = [p._version[0] for p in parents]
-        self.versions.append(out._version[0])
 
     # ---------------------------------------------------------------- backward
     def _run_backward(self, node, grad, create_graph):
@@ -208,19 +212,34 @@ class Function:
         return grads
 
     def _check_versions(self, node):
-        versions = self.versions
-        for ref in self.saved_refs:
-            if ref is None or ref == _CONST:
-                continue
-            t = node if ref == _OUT else node.parents[ref]
-            v = versions[ref]  # versions[-1] is the output's
-            if t._version[0] != v:
-                what = "its output" if ref == _OUT else f"input {ref}"
+        """Raise if a saved input (or the saved output) was changed in place since forward."""
+        versions, parents = self.versions, node.parents
+        if node._version[0] == versions[-1]:  # the common case: nothing changed at all
+            k = 0
+            for p in parents:
+                if p._version[0] != versions[k]:
+                    break
+                k += 1
+            else:
+                return
+        for s in self.saved:
+            if s is node.data:
+                t, k = node, -1
+            else:
+                for k in range(len(parents)):
+                    if parents[k].data is s:
+                        t = parents[k]
+                        break
+                else:
+                    continue  # a constant or an intermediate: nothing can change it in place
+            if t._version[0] != versions[k]:
+                what = "its output" if k == -1 else f"input {k}"
                 raise RuntimeError(
                     f"{self.name}: one of the tensors needed for gradient computation has been "
                     f"modified by an in-place operation: {what} of shape {tuple(t.shape)} is at "
-                    f"version {t._version[0]}; expected version {v}. Use an out-of-place op "
-                    f"(x = x + y) instead, or recompute the graph after the change."
+                    f"version {t._version[0]}; expected version {versions[k]}. Use an "
+                    f"out-of-place op (x = x + y) instead, or recompute the graph after the "
+                    f"change."
                 )
 
     def release(self):

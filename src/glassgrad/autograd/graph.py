@@ -20,16 +20,24 @@ import numpy as np
 
 
 def toposort(root):
-    """Return the nodes reachable from ``root`` so that every node follows its parents."""
-    order, seen, stack = [], set(), [(root, False)]
+    """Return the nodes reachable from ``root`` so that every node follows its parents.
+
+    Depth first with an explicit stack of (node, iterator over its parents): each node and
+    each edge is visited once, parents in order, so the order is the same on every run.
+    """
+    order, seen = [], {id(root)}
+    stack = [(root, iter(root.parents))]
+    push, pop, visit = stack.append, stack.pop, order.append
     while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-        elif id(node) not in seen:  # id(): Tensor.__eq__ is elementwise
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend([(p, False) for p in reversed(node.parents) if id(p) not in seen])
+        node, parents = stack[-1]
+        for p in parents:
+            if id(p) not in seen:  # id(): Tensor.__eq__ is elementwise
+                seen.add(id(p))
+                push((p, iter(p.parents)))
+                break
+        else:
+            pop()
+            visit(node)
     return order
 
 
@@ -194,15 +202,17 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                 _accumulate(node, g, create_graph, stored, Tensor)
             in_grads = ctx._run_backward(node, g, create_graph)
             index = ctx.arg_index
-            for k, p in enumerate(node.parents):
-                if not p.requires_grad:
-                    continue
-                gk = in_grads[index[k]]
-                if gk is None:
-                    continue
-                gk = _fit(gk, p, ctx, k, create_graph, Tensor)
-                pid = id(p)
-                grads[pid] = grads[pid] + gk if pid in grads else gk
+            k = 0
+            for p in node.parents:
+                gk = in_grads[index[k]] if p.requires_grad else None
+                if gk is not None:
+                    d = p.data
+                    if (create_graph or type(gk) is not np.ndarray or gk.shape != d.shape
+                            or gk.dtype != d.dtype):
+                        gk = _fit(gk, p, ctx, k, create_graph, Tensor)
+                    pid = id(p)
+                    grads[pid] = grads[pid] + gk if pid in grads else gk
+                k += 1
             if not retain_graph:
                 ctx.release()
     finally:

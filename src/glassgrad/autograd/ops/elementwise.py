@@ -405,6 +405,9 @@ def promote(input, other):
     Scalars take the tensor's dtype; a float meeting an integer tensor makes it the float
     dtype (numpy would often pick float64; torch keeps float32).
     """
+    t = type(other)
+    if (t is float or t is int) and isinstance(input, Tensor) and input.data.dtype.kind == "f":
+        return input, other  # the common case, decided without further calls
     x = input if isinstance(input, Tensor) else as_tensor(input)
     y = operand(other, x)
     t = type(y)
