@@ -311,3 +311,15 @@ def test_avg_pool2d_errors():
         K.avg_pool2d_forward(np.zeros((1, 1, 8, 8)), (3, 3), (1, 1), (2, 1))
     with pytest.raises(ValueError, match=r"avg_pool2d backward: grad has shape \(1, 1, 3, 3\)"):
         K.avg_pool2d_backward(np.zeros((1, 1, 3, 3)), (1, 1, 8, 8), (2, 2), (2, 2), (0, 0))
+
+
+def test_max_pool_backward_twice_with_retain_graph():
+    import glassgrad as gg
+    import glassgrad.functional as GF
+
+    x = gg.randn(1, 2, 4, 4, requires_grad=True)
+    y = GF.max_pool2d(x, 2).sum()
+    y.backward(retain_graph=True)
+    first = x.grad.data.copy()
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, 2 * first)

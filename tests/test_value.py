@@ -33,6 +33,8 @@ def test_every_op_matches_calculus():
         "tanh": (lambda: b.tanh(), (0, 1 - math.tanh(b.data) ** 2)),
         "relu": (lambda: a.relu() + b.relu(), (1, 0)),
         "neg": (lambda: -a, (-1, 0)),
+        "sin": (lambda: a.sin(), (math.cos(a.data), 0)),
+        "cos": (lambda: b.cos(), (0, -math.sin(b.data))),
     }
     for name, (f, (da, db)) in cases.items():
         a.grad = b.grad = 0.0
@@ -51,7 +53,8 @@ def test_value_power_of_value_and_reflected_ops():
 
 def test_gradcheck_and_gradgradcheck_on_values():
     def f(a, b):
-        return (a * b + a**2).tanh() / b.exp() + a**b + (a - b).sigmoid() + a.log()
+        return ((a * b + a**2).tanh() / b.exp() + a**b + (a - b).sigmoid() + a.log()
+                + (a * b).sin() * b.cos())
 
     inputs = (Value(1.3), Value(0.4))
     assert gradcheck(f, inputs)

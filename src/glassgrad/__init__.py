@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import autograd, data, functional, nn, optim, random
+from . import autograd, data, functional, nn, optim, random, viz
 from ._creation import (
     arange,
     as_tensor,
@@ -61,7 +61,7 @@ globals().update(_TORCH_FUNCTIONS)
 
 __version__ = "0.1.0"
 __all__ = [
-    "autograd", "functional", "random", "nn", "optim", "data", "Tensor", "Value", "Function",
+    "autograd", "functional", "random", "nn", "optim", "data", "viz", "Tensor", "Value", "Function",
     "tensor", "as_tensor",
     "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace", "eye", "rand", "randn",
     "randint", "randperm", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",

@@ -77,6 +77,12 @@ class Value:
     def tanh(self):
         return Value(math.tanh(self.data), "", (self,), "tanh")
 
+    def sin(self):
+        return Value(math.sin(self.data), "", (self,), "sin")
+
+    def cos(self):
+        return Value(math.cos(self.data), "", (self,), "cos")
+
     def sigmoid(self):
         x = self.data
         s = 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
@@ -184,6 +190,8 @@ LOCAL = {
     "tanh":    lambda out, x: (1 - _d(out) * _d(out),),
     "sigmoid": lambda out, x: (_d(out) * (1 - _d(out)),),
     "relu":    lambda out, x: (1.0 if _d(x) > 0 else 0.0,),
+    "sin":     lambda out, x: (math.cos(_d(x)),),
+    "cos":     lambda out, x: (-math.sin(_d(x)),),
 }
 
 # The same rules on Values, for create_graph (each result is itself a differentiable Value).
@@ -200,6 +208,8 @@ LOCAL_GRAPH = {
     "tanh":    lambda out, x: (1 - x.tanh() * x.tanh(),),
     "sigmoid": lambda out, x: (x.sigmoid() * (1 - x.sigmoid()),),
     "relu":    lambda out, x: (1.0 if x.data > 0 else 0.0,),
+    "sin":     lambda out, x: (x.cos(),),
+    "cos":     lambda out, x: (-x.sin(),),
 }
 
 

@@ -48,12 +48,13 @@ class MaxPool2d(Function):
     """out = the max of each window. Ties: the whole gradient goes to the first maximum
     of the window in row-major order (the index torch returns), not shared."""
 
-    __slots__ = ("shape", "indices", "kernel_size", "stride", "padding", "dilation")
+    __slots__ = ("shape", "kernel_size", "stride", "padding", "dilation")
     once_differentiable = True
 
     @staticmethod
     def forward(ctx, x, kernel_size, stride, padding, dilation):
-        out, ctx.indices = K.max_pool2d_forward(x, kernel_size, stride, padding, dilation)
+        out, indices = K.max_pool2d_forward(x, kernel_size, stride, padding, dilation)
+        ctx.save_for_backward(indices)  # freed with the graph, like any saved array
         ctx.shape = x.shape
         ctx.kernel_size, ctx.stride, ctx.padding, ctx.dilation = (kernel_size, stride, padding,
                                                                   dilation)
@@ -61,9 +62,9 @@ class MaxPool2d(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        gx = K.max_pool2d_backward(grad, ctx.shape, ctx.indices, ctx.kernel_size, ctx.stride,
+        (indices,) = ctx.saved_tensors
+        gx = K.max_pool2d_backward(grad, ctx.shape, indices, ctx.kernel_size, ctx.stride,
                                    ctx.padding, ctx.dilation)
-        ctx.indices = None  # free it as soon as it has been used
         return gx, None, None, None, None
 
 

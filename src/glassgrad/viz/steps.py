@@ -1,0 +1,335 @@
+"""The backward pass as a list of steps: what each node receives and what it hands on.
+
+For every op node, in the order backward visits them (the root first)::
+
+    downstream[input] = sum_to(upstream * local[input], input.shape)     elementwise ops, Value
+    downstream[input] = vector-Jacobian product of the op's backward       everything else
+
+For the scalar engine ``local`` comes from ``value.LOCAL`` (a float per input). For elementwise
+Tensor ops it is the derivative evaluated at every element (the op's backward applied to a
+gradient of ones), at the output's shape. For matmul, reductions, movement, conv, norms,
+softmax and losses it is the name of the rule (``RULES``), and ``downstream`` is what the
+op's backward gives. Nothing is accumulated into ``.grad`` and nothing is freed, so
+``backprop_steps`` can run before ``.backward()``. Tensor hooks are not applied.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..autograd.graph import as_ndarray, no_grad, sum_to, toposort
+from ..autograd.ops.elementwise import UNARY
+from ..autograd.tensor import Tensor, _seed_gradient
+from ..autograd.value import LOCAL, Value
+
+# Ops whose backward is grad * f'(x) element by element: local derivatives exist as arrays.
+ELEMENTWISE = frozenset(UNARY) | {
+    "add", "sub", "mul", "div", "neg", "pow", "leaky_relu", "elu", "gelu", "silu", "softplus",
+    "clamp", "maximum", "minimum", "where", "to", "clone",
+}
+
+_RESHAPE = "reshape grad to the input's shape"
+_NORM = "(w / σ) (grad - mean(grad) - x̂ · mean(grad · x̂)) over "
+
+# The rule each non-elementwise op applies to the upstream gradient: one text for every
+# input, or a tuple by forward-argument position (None where the argument is a constant).
+RULES = {
+    # linalg: out = A @ B;  out = x @ Wᵀ + b
+    "matmul": ("grad @ Bᵀ", "Aᵀ @ grad"),
+    "linear": ("grad @ W", "gradᵀ @ x", "grad summed over the leading dims"),
+    # reductions
+    "sum": "broadcast grad back over the reduced dims",
+    "mean": "broadcast grad / n back over the reduced dims",
+    "var": "grad · 2 (x - mean) / (n - correction)",
+    "std": "grad · (x - mean) / ((n - correction) · std)",
+    "amax": "grad to the largest elements (k ties get grad / k each)",
+    "amin": "grad to the smallest elements (k ties get grad / k each)",
+    "max": "grad to the argmax along dim",
+    "min": "grad to the argmin along dim",
+    "prod": "grad · the product of the other elements",
+    "norm": "grad · sign(x) |x|^(p-1) / norm^(p-1)",
+    "logsumexp": "grad · softmax(x) over the reduced dims",
+    "softmax": "out · (grad - sum(grad · out))",
+    "log_softmax": "grad - softmax(x) · sum(grad)",
+    # movement and indexing
+    "reshape": _RESHAPE, "flatten": _RESHAPE, "squeeze": _RESHAPE, "unsqueeze": _RESHAPE,
+    "expand": "sum grad over the expanded dims",
+    "repeat": "sum grad over the repeated copies",
+    "transpose": "transpose grad back (swap the same two dims)",
+    "permute": "permute grad by the inverse permutation",
+    "flip": "flip grad along the same dims",
+    "cat": "the slice of grad along dim that came from this input",
+    "stack": "grad at this input's position along the new dim",
+    "pad": "crop the padding off grad",
+    "getitem": "grad put into zeros at the indexed positions (repeats add up)",
+    "index": "grad put into zeros at the indexed positions (repeats add up)",
+    "index_put": "grad[index]",
+    # convolution and pooling: out = conv(x, w) + b
+    "conv2d": ("full correlation of grad with the flipped kernel",
+               "correlate input windows with grad", "sum grad over N, H, W"),
+    "max_pool2d": "grad to the max of each window",
+    "avg_pool2d": "grad / window size, spread over each window",
+    # normalization
+    "batch_norm": (_NORM + "N, H, W", "sum of grad · x̂ over N, H, W", "sum grad over N, H, W"),
+    "layer_norm": (_NORM + "the normalized dims", "sum of grad · x̂ over the leading dims",
+                   "sum grad over the leading dims"),
+    # losses (x the input, t the target; reduction='mean' also divides by n)
+    "mse_loss": ("grad · 2 (x - t)", "-grad · 2 (x - t)"),
+    "l1_loss": ("grad · sign(x - t)", "-grad · sign(x - t)"),
+    "huber_loss": ("grad · clip(x - t, -δ, δ)", "-grad · clip(x - t, -δ, δ)"),
+    "smooth_l1_loss": ("grad · clip((x - t) / β, -1, 1)", "-grad · clip((x - t) / β, -1, 1)"),
+    "binary_cross_entropy": ("grad · w (x - t) / (x (1 - x))", "grad · w (log(1 - x) - log x)"),
+    "binary_cross_entropy_with_logits": ("grad · w ((1 - t) - l σ(-x)), l = 1 + (p - 1) t",
+                                         "grad · w ((p - 1) log(1 + exp(-x)) - x)"),
+    "cross_entropy": ("grad · (softmax(x) Σq - q), q = one-hot target",  # q weighted, smoothed
+                      "-grad · w log softmax(x)"),
+    "nll_loss": "-grad · w at the target class, 0 elsewhere",
+}
+
+
+def rule(op, position):
+    """The rule text of op ``op`` for its forward argument at ``position``."""
+    r = RULES.get(op)
+    if r is None:
+        return f"vector-Jacobian product of {op}.backward"
+    if isinstance(r, str):
+        return r
+    return r[position] if position < len(r) and r[position] else r[-1]
+
+
+@dataclass
+class Step:
+    """One node's part of the backward pass.
+
+    ``upstream`` is d(root)/d(node); ``local[k]`` is d(node)/d(inputs[k]) (a number or array,
+    or for non-elementwise ops the name of the rule); ``downstream[k]`` is what input k
+    receives from this node (``None`` if the op gives it no gradient).
+    """
+
+    node: object
+    op: str
+    inputs: tuple
+    upstream: object
+    local: tuple
+    downstream: tuple
+    index: int = 0
+    label: str = ""
+    input_labels: tuple = field(default=())
+
+    @property
+    def elementwise(self):
+        """True when ``downstream == sum_to(upstream * local)`` holds (local is numeric)."""
+        return not any(isinstance(v, str) for v in self.local)
+
+    def rows(self):
+        """(input, input label, local, downstream) for each input."""
+        return list(zip(self.inputs, self.input_labels, self.local, self.downstream))
+
+    def __repr__(self):
+        return (f"Step({self.index}: {self.label} [{self.op}] <- "
+                f"{', '.join(self.input_labels)}; upstream={fmt(self.upstream)})")
+
+
+# ----------------------------------------------------------------------------- the steps
+def backprop_steps(root, grad=None):
+    """The backward pass from ``root`` as a list of ``Step``, in execution order.
+
+    Works on Value graphs and Tensor graphs. ``grad`` is d(loss)/d(root); it may be omitted
+    for a one-element root. Call it before ``root.backward()`` (or after
+    ``backward(retain_graph=True)``): backward frees the arrays that ops saved.
+    """
+    if not isinstance(root, (Value, Tensor)):
+        raise TypeError(f"backprop_steps: expected a Tensor or a Value, got "
+                        f"{type(root).__name__}")
+    order = toposort(root)
+    names = _names(order)
+    if isinstance(root, Value):
+        return _value_steps(root, order, names, 1.0 if grad is None else float(grad))
+    return _tensor_steps(root, order, names, grad)
+
+
+def _names(order):
+    """Each node's label, or ``n<k>`` with k its position in the topological order."""
+    return {id(n): n.label or f"n{k}" for k, n in enumerate(order)}
+
+
+def _value_steps(root, order, names, seed):
+    grads, steps = {id(root): seed}, []
+    for node in reversed(order):
+        g = grads.get(id(node))
+        if g is None or not node.parents:
+            continue
+        local = tuple(LOCAL.get(node.op, LOCAL["**c"])(node, *node.parents))
+        down = tuple(d * g for d in local)  # as Value.backward: p.grad += d * g
+        for p, d in zip(node.parents, down):
+            grads[id(p)] = grads[id(p)] + d if id(p) in grads else d
+        steps.append(Step(node, node.op, tuple(node.parents), g, local, down, len(steps),
+                          names[id(node)], tuple(names[id(p)] for p in node.parents)))
+    return steps
+
+
+def _tensor_steps(root, order, names, grad):
+    if not root.requires_grad:
+        raise RuntimeError(f"backprop_steps: the root (shape {root.shape}) does not require "
+                           "grad, so there is no backward pass to show")
+    for node in order:
+        if node.grad_fn is not None and node.grad_fn.saved is None:
+            raise RuntimeError(
+                f"backprop_steps: the arrays that {node.op!r} (node {names[id(node)]}) saved "
+                "for backward were already freed by an earlier .backward(). Call "
+                "backprop_steps before .backward(), or use .backward(retain_graph=True).")
+    grads, steps = {id(root): _seed_gradient(root, grad, False)}, []
+    with no_grad():
+        for node in reversed(order):
+            g = grads.pop(id(node), None)
+            ctx = node.grad_fn
+            if g is None or ctx is None:
+                continue
+            step = _tensor_step(node, ctx, g, len(steps), names)
+            for p, d in zip(step.inputs, step.downstream):
+                if d is not None:
+                    grads[id(p)] = grads[id(p)] + d if id(p) in grads else d
+            steps.append(step)
+    return steps
+
+
+def _tensor_step(node, ctx, g, index, names):
+    elementwise = ctx.name in ELEMENTWISE and type(ctx).__module__.startswith("glassgrad.")
+    state = _ctx_state(ctx)
+    try:
+        raw = ctx._run_backward(node, np.ones_like(g) if elementwise else g, False)
+    finally:  # some ops free what they kept once backward has used it (max_pool2d's indices)
+        for name, value in state.items():
+            setattr(ctx, name, value)
+    inputs, local, down = [], [], []
+    for k, p in enumerate(node.parents):
+        if not p.requires_grad:
+            continue
+        pos = ctx.arg_index[k]
+        gk = raw[pos]
+        inputs.append(p)
+        if elementwise:
+            lk = None if gk is None else as_ndarray(gk)
+            local.append(lk)
+            down.append(None if lk is None else _fit(g * lk, p, ctx, k))
+        else:
+            local.append(_rule_text(ctx, pos))
+            down.append(None if gk is None else _fit(as_ndarray(gk), p, ctx, k))
+    return Step(node, ctx.name, tuple(inputs), g, tuple(local), tuple(down), index,
+                names[id(node)], tuple(names[id(p)] for p in inputs))
+
+
+def _ctx_state(ctx):
+    """The ctx's attributes, to put back after our backward call: it must not use them up."""
+    names = {n for cls in type(ctx).__mro__ for n in getattr(cls, "__slots__", ())}
+    return {n: getattr(ctx, n) for n in names if n != "__weakref__" and hasattr(ctx, n)}
+
+
+def _rule_text(ctx, pos):
+    text = rule(ctx.name, pos)
+    if getattr(ctx, "reduction", None) == "mean" and ctx.name in RULES:
+        text += ", / n ('mean')"
+    return text
+
+
+def _fit(g, p, ctx, k):
+    """The gradient at input p's shape and dtype, as the backward driver makes it."""
+    g = as_ndarray(g)
+    shape = p.data.shape
+    if g.shape != shape:
+        try:
+            g = sum_to(g, shape)
+        except ValueError:
+            g = None
+        if g is None or g.shape != shape:
+            raise RuntimeError(f"{ctx.name}: backward gave a gradient that does not fit input "
+                               f"{k} of shape {shape}")
+    return g if g.dtype == p.data.dtype else g.astype(p.data.dtype)
+
+
+# ----------------------------------------------------------------------------- the table
+def fmt(v, digits=4, max_items=6):
+    """A number or array rounded to ``digits`` significant digits; big arrays summarized."""
+    if v is None:
+        return "—"
+    if isinstance(v, str):
+        return v
+    if isinstance(v, Tensor):
+        v = v.data
+    a = np.asarray(v)
+    if a.ndim == 0:
+        return _num(a.item(), digits)
+    if a.dtype.kind == "b":
+        a = a.astype(np.int8)
+    if a.size <= max_items:
+        return np.array2string(a, separator=", ", max_line_width=10_000,
+                               formatter={"all": lambda x: _num(x, digits)})
+    flat = a.astype(np.float64, copy=False).ravel()
+    if np.isnan(flat).all():
+        return f"{a.shape} all nan"
+    lo, hi, mean = np.nanmin(flat), np.nanmax(flat), np.nanmean(flat)
+    if lo == hi:
+        return f"{a.shape} all {_num(lo, digits)}"
+    return (f"{a.shape} in [{_num(lo, digits)}, {_num(hi, digits)}], "
+            f"mean {_num(mean, digits)}")
+
+
+def _num(x, digits):
+    x = float(x)
+    if x == 0:
+        return "0"  # no "-0"
+    return f"{x:.{digits}g}"
+
+
+def explain(root, print=True, grad=None):  # noqa: A002  (the issue's name for the flag)
+    """The backward pass from ``root`` as a table: one row per (step, input), showing the
+    gradient arriving at the node (upstream), the local derivative and what the input
+    receives (downstream), then d(root)/d(leaf) for every leaf. Prints it unless
+    ``print=False``; returns the text."""
+    constant = isinstance(root, Tensor) and not root.requires_grad
+    steps = [] if constant else backprop_steps(root, grad)
+    order = toposort(root)
+    names = _names(order)
+    rname = names[id(root)]
+    lines = [f"backward pass of {rname} = {fmt(root.data)}"]
+    if not steps:
+        lines.append(f"  ({rname} is a leaf or needs no gradient: nothing to propagate)")
+    else:
+        head = ("step", "node", "op", "value", "input", "upstream", "local", "downstream")
+        rows = []
+        for s in steps:
+            for j, (_, lbl, loc, d) in enumerate(s.rows()):
+                first = j == 0
+                rows.append((str(s.index + 1) if first else "", s.label if first else "",
+                             s.op if first else "", fmt(s.node.data) if first else "",
+                             lbl, fmt(s.upstream) if first else "", fmt(loc), fmt(d)))
+        widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+        line = "  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip()
+        lines += ["", line, "-" * len(line)]
+        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+        lines += ["", "downstream = upstream × local (summed to the input's shape); where local "
+                  "names a rule,", "downstream is that vector-Jacobian product", ""]
+        rank = {id(n): k for k, n in enumerate(order)}
+        leaves = sorted(_leaf_grads(steps), key=lambda ng: rank[id(ng[0])])
+        lines.append(f"gradients d{rname}/d(leaf):")
+        width = max(len(names[id(n)]) for n, _ in leaves) if leaves else 0
+        lines += [f"  {names[id(n)].ljust(width)}  {fmt(g)}" for n, g in leaves]
+    text = "\n".join(lines)
+    if print:
+        builtins.print(text)
+    return text
+
+
+def _leaf_grads(steps):
+    """(leaf, summed downstream) for every leaf that receives a gradient, in first-seen order."""
+    total, nodes = {}, {}
+    for s in steps:
+        for p, d in zip(s.inputs, s.downstream):
+            if d is None or p.parents:
+                continue
+            nodes.setdefault(id(p), p)
+            total[id(p)] = total[id(p)] + d if id(p) in total else d
+    return [(nodes[i], total[i]) for i in nodes]

@@ -1,0 +1,380 @@
+"""viz.backprop_steps, viz.explain, the formula parser and ``python -m glassgrad explain``."""
+
+import builtins
+import math
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import glassgrad as gg
+import glassgrad.functional as F
+from glassgrad import cli
+from glassgrad.autograd.graph import sum_to
+from glassgrad.viz.expr import ExpressionError, build, parse, parse_assignments
+from glassgrad.viz.steps import RULES, Step, backprop_steps, explain, fmt
+
+CLASSIC = {"x": -2.0, "y": 5.0, "z": -4.0}
+
+
+# ----------------------------------------------------------------------------- identities
+def _check_conservation(steps):
+    """What flows into a node from all its consumers is that node's upstream later on."""
+    into = {}
+    for s in steps:
+        if id(s.node) in into:
+            assert np.array_equal(np.asarray(into[id(s.node)]), np.asarray(s.upstream)), s
+        for p, d in zip(s.inputs, s.downstream):
+            if d is not None:
+                into[id(p)] = into[id(p)] + d if id(p) in into else d
+    return into
+
+
+def _leaf_sums(steps):
+    into = _check_conservation(steps)
+    leaves = {id(p): p for s in steps for p in s.inputs if not p.parents}
+    return {i: into[i] for i in leaves}, leaves
+
+
+def _value_graphs():
+    v = gg.Value
+    x1, x2, w1, w2 = v(2.0, "x1"), v(0.0, "x2"), v(-3.0, "w1"), v(1.0, "w2")
+    b = v(6.8813735870195432, "b")
+    neuron = (x1 * w1 + x2 * w2 + b).tanh()
+    x, y, z = v(-2.0, "x"), v(5.0, "y"), v(-4.0, "z")
+    classic = (x + y) * z
+    a, c = v(1.3, "a"), v(0.7, "c")
+    every = ((a * c).exp() + (a + 2).log() - c.sigmoid() / a + (-a).relu() + a.relu()
+             + (a ** 3) * (c ** -0.5) + a ** c - (a - c).tanh() + a * a)
+    return {"neuron": neuron, "classic": classic, "every function": every}
+
+
+@pytest.mark.parametrize("name", ["neuron", "classic", "every function"])
+def test_value_steps_identities_hold_exactly(name):
+    root = _value_graphs()[name]
+    steps = backprop_steps(root)
+    assert steps and steps[0].node is root and steps[0].upstream == 1.0
+    for s in steps:
+        assert isinstance(s, Step) and s.op == s.node.op and s.elementwise
+        assert len(s.inputs) == len(s.local) == len(s.downstream) == len(s.node.parents)
+        for u, d in zip(s.local, s.downstream):
+            assert d == s.upstream * u  # exactly, not approximately
+    sums, leaves = _leaf_sums(steps)
+    root.backward()
+    for i, leaf in leaves.items():
+        assert sums[i] == leaf.grad, leaf.label  # the same order of additions as backward
+    for s in steps:
+        assert s.upstream == s.node.grad  # Value keeps every intermediate gradient
+
+
+def test_classic_value_steps():
+    steps = backprop_steps(_value_graphs()["classic"])
+    assert [(s.op, s.upstream, s.local, s.downstream) for s in steps] == [
+        ("*", 1.0, (-4.0, 3.0), (-4.0, 3.0)),
+        ("+", -4.0, (1.0, 1.0), (-4.0, -4.0)),
+    ]
+    assert steps[1].input_labels == ("x", "y")
+
+
+def _elementwise_graph():
+    rng = np.random.default_rng(0)
+    x = gg.tensor(rng.uniform(0.5, 2, (3, 1)), requires_grad=True)
+    y = gg.tensor(rng.uniform(0.5, 2, (4,)), requires_grad=True)
+    s = gg.tensor(1.5, dtype=gg.float64, requires_grad=True)
+    x.label, y.label, s.label = "x", "y", "s"
+    h = x * y + x / y - y**2 + (x - y).tanh() * s + (x * s).exp().log() + (-y).sigmoid()
+    h = h + (x - 1).relu() + y.sin() * x.cos() + x**y + gg.maximum(x, y) + 2 / x
+    return h, (x, y, s)
+
+
+def test_elementwise_tensor_steps_identities():
+    h, leaves = _elementwise_graph()
+    w = np.random.default_rng(1).standard_normal(h.shape)
+    steps = backprop_steps(h, grad=w)  # a non-scalar root with an explicit gradient
+    assert np.array_equal(steps[0].upstream, w)
+    assert all(s.elementwise for s in steps)
+    for s in steps:
+        for p, u, d in zip(s.inputs, s.local, s.downstream):
+            assert d.shape == p.shape
+            assert np.array_equal(d, sum_to(s.upstream * u, p.shape).astype(d.dtype)), s
+    sums, _ = _leaf_sums(steps)
+    h.backward(gg.tensor(w))
+    for t in leaves:
+        np.testing.assert_allclose(sums[id(t)], t.grad.data, rtol=1e-12, atol=1e-14)
+
+
+def test_tensor_upstream_is_the_intermediate_gradient():
+    from glassgrad.autograd.graph import retain_grads
+
+    h, _ = _elementwise_graph()
+    loss = (h * h).sum()
+    steps = backprop_steps(loss)
+    with retain_grads():
+        loss.backward()
+    for s in steps:
+        np.testing.assert_allclose(s.upstream, s.node.grad.data, rtol=1e-12)
+
+
+def _mlp():
+    gg.manual_seed(0)
+    x = gg.randn(6, 4)
+    w1, b1 = gg.randn(5, 4, requires_grad=True), gg.zeros(5, requires_grad=True)
+    w2, b2 = gg.randn(3, 5, requires_grad=True), gg.zeros(3, requires_grad=True)
+    w1.label, b1.label, w2.label, b2.label = "W1", "b1", "W2", "b2"
+    h = F.relu(x @ w1.T + b1)
+    loss = F.cross_entropy(F.linear(h, w2, b2), gg.tensor([0, 2, 1, 1, 0, 2]))
+    return loss, (w1, b1, w2, b2)
+
+
+def test_mlp_steps_match_backward():
+    loss, params = _mlp()
+    steps = backprop_steps(loss)
+    ops = [s.op for s in steps]
+    assert ops[:2] == ["cross_entropy", "linear"] and "matmul" in ops and "relu" in ops
+    by_op = {s.op: s for s in steps}
+    assert by_op["matmul"].local == ("grad @ Bᵀ", "Aᵀ @ grad")[1:]  # only B needs grad
+    assert by_op["linear"].local == ("grad @ W", "gradᵀ @ x", "grad summed over the leading dims")
+    assert by_op["cross_entropy"].local[0].startswith("grad · (softmax(x)")
+    assert "/ n ('mean')" in by_op["cross_entropy"].local[0]
+    relu = by_op["relu"]
+    assert np.array_equal(relu.local[0], (relu.inputs[0].data > 0).astype(float))
+    sums, _ = _leaf_sums(steps)
+    loss.backward()
+    for p in params:
+        np.testing.assert_allclose(sums[id(p)], p.grad.data, rtol=1e-12, atol=1e-15)
+
+
+def test_conv_steps_match_backward():
+    gg.manual_seed(1)
+    x = gg.randn(2, 1, 6, 6)
+    w = gg.randn(3, 1, 3, 3, requires_grad=True)
+    b = gg.randn(3, requires_grad=True)
+    out = F.max_pool2d(F.conv2d(x, w, b, padding=1), 2).reshape(2, -1).mean()
+    steps = backprop_steps(out)
+    conv = next(s for s in steps if s.op == "conv2d")
+    assert conv.local == RULES["conv2d"][1:]  # x needs no grad: the rules for w and b
+    assert [s.op for s in steps] == ["mean", "reshape", "max_pool2d", "conv2d"]
+    sums, _ = _leaf_sums(steps)
+    out.backward()
+    for t in (w, b):
+        np.testing.assert_allclose(sums[id(t)], t.grad.data, rtol=1e-12)
+
+
+def test_steps_after_backward_need_retain_graph():
+    loss, _ = _mlp()
+    loss.backward()
+    with pytest.raises(RuntimeError, match=r"before \.backward\(\).*retain_graph=True"):
+        backprop_steps(loss)
+    loss, params = _mlp()
+    loss.backward(retain_graph=True)
+    grads = [p.grad.data.copy() for p in params]
+    steps = backprop_steps(loss)  # the graph is kept; .grad is not touched
+    assert steps
+    for p, g in zip(params, grads):
+        assert np.array_equal(p.grad.data, g)
+
+
+def test_steps_of_a_leaf_and_of_a_constant():
+    x = gg.tensor(2.0, requires_grad=True)
+    assert backprop_steps(x) == []
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        backprop_steps(gg.tensor(1.0))
+    with pytest.raises(TypeError, match="Tensor or a Value"):
+        backprop_steps(3.0)
+
+
+# ----------------------------------------------------------------------------- explain
+def _row(text, *cells):
+    return any(re.search(r"\s+".join(map(re.escape, cells)), line) for line in text.splitlines())
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+def test_explain_classic_table(engine, capsys):
+    f, leaves = build("(x + y) * z", CLASSIC, engine=engine)
+    text = explain(f)
+    assert capsys.readouterr().out.strip() == text.strip()
+    mul, add = ("*", "+") if engine == "value" else ("mul", "add")
+    assert "backward pass of f = -12" in text
+    assert _row(text, "1", "f", mul, "-12", "q1", "1", "-4", "-4")  # df/dq = z = -4
+    assert _row(text, "z", "3", "3")  # df/dz = q = 3
+    assert _row(text, "2", "q1", add, "3", "x", "-4", "1", "-4")
+    assert _row(text, "y", "1", "-4")
+    grads = text.split("gradients df/d(leaf):")[1].split()
+    assert grads == ["x", "-4", "y", "-4", "z", "3"]
+
+
+def test_explain_rounds_and_summarizes(capsys):
+    a = gg.Value(1.0, "a")
+    text = explain(a / 3 * 7, print=False)
+    assert capsys.readouterr().out == ""
+    assert "0.3333" in text and "2.333" in text and "0.333333" not in text
+    loss, _ = _mlp()
+    text = explain(loss, print=False)
+    assert "grad @ W" in text and "(6, 5) in [" in text and "mean" in text
+    assert fmt(np.array([1 / 3, 2.0])) == "[0.3333, 2]" and fmt(np.full((3, 3), 2.0)) == (
+        "(3, 3) all 2")
+    assert fmt(np.float64(-0.0)) == "0" and fmt(None) == "—"
+
+
+# ----------------------------------------------------------------------------- the parser
+@pytest.mark.parametrize("formula, expected", [
+    ("(x + y) * z", (-2 + 5) * -4),
+    ("-x ** 2 + +y / z", -((-2) ** 2) + 5 / -4),
+    ("exp(x) * log(y) - tanh(z) + sigmoid(x) + relu(x) + relu(y)",
+     math.exp(-2) * math.log(5) - math.tanh(-4) + 1 / (1 + math.exp(2)) + 0 + 5),
+    ("sin(x) * cos(y) + x ** y + y ** 0.5", math.sin(-2) * math.cos(5) + (-2) ** 5 + 5**0.5),
+    ("2 ** 3 * x + (1 + 2) / 4", 8 * -2 + 0.75),
+    ("3", 3.0),
+])
+def test_build_computes_the_formula(formula, expected):
+    root, leaves = build(formula, CLASSIC, engine="tensor")
+    assert math.isclose(float(root.data), expected, rel_tol=1e-12)
+    assert {k: float(v.data) for k, v in leaves.items()} == {
+        k: CLASSIC[k] for k in leaves}
+    vroot, _ = build(formula, CLASSIC, engine="value")
+    assert math.isclose(vroot.data, expected, rel_tol=1e-12)
+
+
+def test_build_labels_and_gradients():
+    f, leaves = build("tanh(w*x + b) * x * q1", {"w": 0.5, "x": 2.0, "b": -1.0, "q1": 3.0})
+    labels = [s.label for s in backprop_steps(f)]
+    assert labels == ["f", "q5", "q4", "q3", "q2"]  # q1 is a variable's name: skipped
+    f.backward()
+    t = math.tanh(0.5 * 2 - 1)
+    assert math.isclose(leaves["w"].grad, (1 - t * t) * 2 * 2 * 3)
+    assert leaves["x"].label == "x"
+    f2, _ = build("x * f", {"x": 1.0, "f": 2.0})
+    assert f2.label == "out"
+
+
+def test_build_needs_every_value_and_sane_numbers():
+    with pytest.raises(ExpressionError, match=r"variable 'w' has no value; pass --set w=\.\.\."):
+        build("w * x", {"x": 1.0})
+    with pytest.raises(ExpressionError, match="cannot compute log"):
+        build("log(x - 1)", {"x": 1.0}, engine="value")
+    with pytest.raises(ExpressionError, match="exponent 1000 is too large"):
+        build("x ** y", {"x": 1.0, "y": 1000.0})
+    assert parse_assignments(["x=-2", "y=5,z=1e-3"]) == {"x": -2.0, "y": 5.0, "z": 1e-3}
+    for bad in (["x"], ["x=abc"], ["1x=2"]):
+        with pytest.raises(ExpressionError, match="--set"):
+            parse_assignments(bad)
+
+
+HOSTILE = [
+    ("__import__('os').system('ls')", "not allowed: calling attribute access"),
+    ("x.__class__", "not allowed: attribute access (x.__class__)"),
+    ("(lambda: 1)()", "not allowed: calling lambda"),
+    ("lambda: 1", "not allowed: lambda"),
+    ("open('f')", "unknown function 'open'; allowed: exp, log, tanh, sigmoid, relu, sin, cos"),
+    ("__import__('os')", "unknown function '__import__'"),
+    ("__builtins__", "not allowed: name '__builtins__'"),
+    ("2**99999999", "exponent 99999999 is too large (max 100)"),
+    ("9**9**9**9", "exponent 387420489 is too large (max 100)"),
+    ("x ** 101", "exponent 101 is too large"),
+    ("x if y else z", "not allowed: conditional expression"),
+    ("[1,2]", "not allowed: list"),
+    ("(x, y)", "not allowed: tuple"),
+    ("{}", "not allowed: dict"),
+    ("'a'", "not allowed: string constant ('a')"),
+    ("b'a'", "not allowed: bytes constant"),
+    ("True", "not allowed: boolean constant"),
+    ("1j * x", "not allowed: complex number constant"),
+    ("x; y", "syntax error: invalid syntax at column 2"),
+    ("x = 1", "syntax error"),
+    ("x == y", "not allowed: comparison (x == y)"),
+    ("x and y", "not allowed: boolean operator"),
+    ("not x", "not allowed: operator 'not'"),
+    ("x // y", "not allowed: operator '//'"),
+    ("x @ y", "not allowed: operator '@'"),
+    ("x[0]", "not allowed: subscript"),
+    ("f(x)", "unknown function 'f'"),
+    ("exp(x, y)", "exp takes exactly one argument, got 2"),
+    ("exp()", "exp takes exactly one argument, got 0"),
+    ("exp(x=1)", "not allowed: keyword arguments (x=1)"),
+    ("exp(*x)", "not allowed: starred expression"),
+    ("exp", "'exp' is a function; call it as exp(...)"),
+    ("sin.__call__(x)", "not allowed: calling attribute access"),
+    ("[c for c in x]", "not allowed: comprehension"),
+    ("(y := 2)", "not allowed: assignment expression"),
+    ("f'{x}'", "not allowed: f-string"),
+    ("1e999 * x", "number too large"),
+    ("x" * 100_000, "formula is too long (100000 characters, max 1000)"),
+    ("(" * 300 + "x" + ")" * 300, "too many nested parentheses"),
+    ("-" * 500 + "x", "nested too deeply"),
+    ("", "the formula is empty"),
+    ("x\0", "null bytes"),
+]
+
+
+@pytest.mark.parametrize("formula, message", HOSTILE, ids=[h[0][:30] for h in HOSTILE])
+def test_hostile_formulas_are_rejected(formula, message, monkeypatch, tmp_path):
+    def trap(*args, **kwargs):
+        raise AssertionError("user input reached eval/exec/os.system")
+
+    for name in ("eval", "exec"):
+        monkeypatch.setattr(builtins, name, trap)
+    monkeypatch.setattr(os, "system", trap)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ExpressionError) as info:
+        build(formula, {"x": 1.0, "y": 2.0, "z": 3.0})
+    assert message in str(info.value)
+    assert list(tmp_path.iterdir()) == []  # nothing ran, nothing was written
+
+
+def test_parse_accepts_what_the_whitelist_allows():
+    for ok in ("x", "-x", "+x", "1.5e3 * x", "exp(sin(cos(x)))", "x ** -2", "(" * 150 + "x"
+               + ")" * 150, " + ".join(["x"] * 150)):
+        parse(ok)
+
+
+# ----------------------------------------------------------------------------- the command
+def test_cli_explain_prints_the_table(capsys):
+    assert cli.main(["explain", "(x+y)*z", "--set", "x=-2", "y=5", "z=-4"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("f = (x+y)*z")
+    assert _row(out, "f", "*", "-12", "q1", "1", "-4", "-4")  # the Value engine's op names
+    assert _row(out, "q1", "+", "3", "x", "-4", "1", "-4")
+    assert cli.main(["explain", "(x+y)*z", "--set", "x=-2", "y=5", "z=-4", "--engine",
+                     "tensor"]) == 0
+    out = capsys.readouterr().out
+    assert _row(out, "f", "mul", "-12", "q1", "1", "-4", "-4")
+    assert cli.main(["explain", "tanh(x) + sin(x)", "--set", "x=0.5", "--engine", "tensor"]) == 0
+    assert "cos" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["x.__class__", "--set", "x=1"], "not allowed: attribute access"),
+    (["w * x", "--set", "x=1"], "variable 'w' has no value; pass --set w=..."),
+    (["x", "--set", "x=abc"], "--set x: 'abc' is not a number"),
+    (["log(x)", "--set", "x=-1"], "cannot compute log"),
+])
+def test_cli_explain_bad_input_exits_2(argv, message, capsys):
+    assert cli.main(["explain", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: ") and message in captured.err
+    assert captured.out == ""
+
+
+def test_cli_module_entry_point():
+    r = subprocess.run([sys.executable, "-m", "glassgrad", "explain", "(x+y)*z", "--set",
+                        "x=-2", "y=5", "z=-4"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "gradients df/d(leaf):" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "glassgrad", "explain", "__import__('os')"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "unknown function '__import__'" in r.stderr
+
+
+def test_cli_explain_renders_the_graph(tmp_path, capsys):
+    viz = pytest.importorskip("glassgrad.viz")
+    if not hasattr(viz, "draw_graph"):
+        pytest.skip("glassgrad.viz.draw_graph is not there yet")
+    path = tmp_path / "graph.dot"
+    assert cli.main(["explain", "(x+y)*z", "--set", "x=-2", "y=5", "z=-4", "-o",
+                     str(path)]) == 0
+    assert "graph written to" in capsys.readouterr().out
+    text = path.read_text()
+    assert "digraph" in text and "q1" in text and "grad" in text  # backward ran first
