@@ -21,3 +21,7 @@ from .expr import ExpressionError  # noqa: E402
 from .steps import Step, backprop_steps, explain  # noqa: E402
 
 __all__ += ["Step", "backprop_steps", "explain", "ExpressionError"]
+
+from .animate import animate  # noqa: E402
+
+__all__ += ["animate"]

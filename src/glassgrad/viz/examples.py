@@ -8,14 +8,23 @@
   loss, backward inside ``retain_grads()``, grouped by module, parameters named.
 - ``check``: ``check=True`` on a graph with a custom Function whose backward forgot a factor
   of 2: its input is red, the other leaves are green.
+- ``neuron_steps.html``: the neuron's forward and backward pass step by step
+  (``viz.animate``), and ``neuron_steps.png``, a screenshot of it halfway through backward
+  (made with headless Chromium when one is installed).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import tempfile
 
 from ..autograd.function import Function
+from .animate import animate
 from .render import draw_graph
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
 def neuron_graph():
@@ -112,4 +121,36 @@ def write_docs(out_dir="docs"):
             with open(path, "wb") as f:
                 f.write(data)
             paths.append(path)
+    paths += write_animation(out_dir)
     return paths
+
+
+def write_animation(out_dir="docs", step=16, size=(1600, 440)):
+    """Write ``neuron_steps.html`` into ``out_dir``, and ``neuron_steps.png`` (the page at
+    frame ``step``) when a Chromium is installed; returns the paths written."""
+    os.makedirs(out_dir, exist_ok=True)
+    page = animate(neuron_graph(), os.path.join(out_dir, "neuron_steps.html"))
+    paths = [page]
+    browser = next((b for b in map(shutil.which, BROWSERS) if b), None)
+    if browser is not None:
+        png = os.path.join(out_dir, "neuron_steps.png")
+        screenshot(page, png, step, size, browser)
+        paths.append(png)
+    return paths
+
+
+def screenshot(page, png, step=0, size=(1200, 800), browser="chromium", timeout=30):
+    """A PNG of the HTML file ``page`` opened at frame ``step``, by headless Chromium."""
+    url = "file://" + os.path.abspath(page) + f"#step={int(step)}"
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([browser, *headless_flags(profile), f"--screenshot={os.path.abspath(png)}",
+                        f"--window-size={size[0]},{size[1]}", "--hide-scrollbars", url],
+                       check=True, capture_output=True, timeout=timeout)
+    return png
+
+
+def headless_flags(profile):
+    """Chromium flags for a quiet, offline, throwaway headless run."""
+    return ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+            f"--user-data-dir={profile}"]
