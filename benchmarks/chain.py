@@ -1,48 +1,36 @@
 """Deep graphs and per-op overhead: build and backprop a chain of N elementwise ops.
 
-    python benchmarks/chain.py [--n 100000]
+    python benchmarks/chain.py [--n 100000] [--repeat 3]
 
-Prints the wall time of forward+backward for a Tensor chain and a Value chain, and the cost
-per op. The full benchmark suite (peers, tables, JSON) is the benchmarks issue's job.
+A thin wrapper over the suite's deep-graph case (``python -m benchmarks --case deep_graph``
+runs it with the peers and the targets): prints glassgrad's wall time for a Tensor chain and a
+Value chain, and the cost per op. The chain alternates x * 1.0001 and x + 0.0001.
 """
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import time
+import os
+import sys
 
-import glassgrad as gg
+if __package__ in (None, ""):  # python benchmarks/chain.py
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+import argparse  # noqa: E402
 
-def tensor_chain(n):
-    x = gg.tensor([0.5, 1.0, 1.5, 2.0], requires_grad=True)
-    t0 = time.perf_counter()
-    y = x
-    for _ in range(n):
-        y = y * 1.0001
-    y.sum().backward()
-    return time.perf_counter() - t0
+import benchmarks  # noqa: E402,F401  (pins the thread count before numpy is imported)
+from benchmarks.harness import measure  # noqa: E402
+from benchmarks.peers import glassgrad_engine  # noqa: E402
 
 
-def value_chain(n):
-    x = gg.Value(0.5)
-    t0 = time.perf_counter()
-    y = x
-    for _ in range(n):
-        y = y * 1.0001
-    y.backward()
-    return time.perf_counter() - t0
-
-
-def main():
-    ap = argparse.ArgumentParser()
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
-    for name, fn in [("Tensor (4,)", tensor_chain), ("Value", value_chain)]:
-        times = [fn(args.n) for _ in range(args.repeat)]
-        med = statistics.median(times)
+    args = ap.parse_args(argv)
+    runs = {"Tensor (4,)": glassgrad_engine.chain(args.n),
+            "Value": glassgrad_engine.value_chain(args.n)}
+    for name, r in measure(runs, warmup=0, repeats=args.repeat).items():
+        med = r["median"]
         print(f"{name:<12} {args.n:>7} ops: median {med:.3f} s  ({med / args.n * 1e6:.2f} us/op, "
               f"forward + backward)")
 
