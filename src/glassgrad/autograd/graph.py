@@ -33,8 +33,10 @@ def toposort(root):
         for p in parents:
             if id(p) not in seen:  # id(): Tensor.__eq__ is elementwise
                 seen.add(id(p))
-                push((p, iter(p.parents)))
-                break
+                if p.parents:
+                    push((p, iter(p.parents)))
+                    break
+                visit(p)  # a leaf has nothing to wait for
         else:
             pop()
             visit(node)
@@ -64,11 +66,10 @@ def sum_to(grad, shape):
     lead = grad.ndim - len(shape)
     if lead < 0:
         raise ValueError(f"cannot sum a gradient of shape {tuple(grad.shape)} to {shape}")
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
-    )
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
+    ones = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    if not ones:  # only leading dims were added: summing them leaves exactly `shape`
+        return grad.sum(axis=tuple(range(lead)))
+    grad = grad.sum(axis=tuple(range(lead)) + ones, keepdims=True)
     return grad.reshape(shape)
 
 

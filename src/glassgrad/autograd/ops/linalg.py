@@ -94,7 +94,12 @@ class Linear(Function):
         ctx.save_for_backward(x, w)
         fan_out, fan_in = w.shape
         out = (x.reshape(-1, fan_in) @ w.T).reshape(*x.shape[:-1], fan_out)  # one 2-D product
-        return out if b is None else out + b
+        if b is not None:
+            if np.result_type(out, b) == out.dtype:
+                out += b  # the product is a fresh array: add the bias in place
+            else:
+                out = out + b
+        return out
 
     @staticmethod
     def backward(ctx, grad):
