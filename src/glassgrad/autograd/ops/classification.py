@@ -67,17 +67,23 @@ class _Targets:
             self.wt = np.where(valid, weight[self.t], 0).astype(x.dtype)
             self.w = weight.reshape((c,) + (1,) * (x.ndim - cdim - 1))
 
+    def _with_class_dim(self, a):
+        """``a`` (shaped like the targets) with a size-1 axis where the class dim goes."""
+        return a.reshape(a.shape[:self.cdim] + (1,) + a.shape[self.cdim:])
+
     def pick(self, a):
         """a[..., t, ...] along the class dim: each sample's value at its target class."""
-        return np.take_along_axis(a, np.expand_dims(self.t, self.cdim), self.cdim).squeeze(
+        if a.ndim == 2:  # (N, C), the common case: one fancy index
+            return a[np.arange(a.shape[0]), self.t]
+        return np.take_along_axis(a, self._with_class_dim(self.t), self.cdim).squeeze(
             self.cdim)
 
     def onehot(self):
         """A dense (..., C, ...) array: the target's weight at its class, 0 elsewhere."""
         shape = [1] * (self.t.ndim + 1)
         shape[self.cdim] = self.classes
-        hit = np.arange(self.classes).reshape(shape) == np.expand_dims(self.t, self.cdim)
-        return hit * np.expand_dims(self.wt, self.cdim)
+        hit = np.arange(self.classes).reshape(shape) == self._with_class_dim(self.t)
+        return hit * self._with_class_dim(self.wt)
 
 
 def _class_weight(op, weight, x, c):
@@ -159,7 +165,7 @@ class CrossEntropy(Function):
         else:
             q = tg.onehot() * (1 - ctx.eps)
             if ctx.eps:
-                valid = np.expand_dims(tg.valid, cdim).astype(q.dtype)
+                valid = tg._with_class_dim(tg.valid).astype(q.dtype)
                 q = q + valid * (ctx.eps / c if tg.w is None else tg.w * (ctx.eps / c))
         gx = (np.exp(logp) * q.sum(axis=cdim, keepdims=True) - q) * g
         return gx, gt, None, None, None, None

@@ -188,7 +188,7 @@ def linear(input, weight, bias=None):
     if x.shape[-1] != w.shape[1]:
         raise RuntimeError(f"linear: input of shape {x.shape} has {x.shape[-1]} features but "
                            f"weight of shape {w.shape} expects {w.shape[1]}")
-    if b is not None:
+    if b is not None and not (b.ndim == 1 and b.shape[0] == w.shape[0]):  # (out,): fine
         out_shape = (*x.shape[:-1], w.shape[0])
         try:
             ok = np.broadcast_shapes(out_shape, b.shape) == out_shape
