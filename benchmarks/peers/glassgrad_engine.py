@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 import glassgrad as gg
 from glassgrad import functional as F
 from glassgrad import nn, optim
 
 from ..workloads import CHAIN_START, chain_ops, svm_loss
+from . import torchlike
 
 
 def version():
@@ -20,51 +19,12 @@ def _load(linear, W, b):
     linear.bias.data[...] = b
 
 
-def _sgd_step(model, x, y, lr):
-    opt = optim.SGD(model.parameters(), lr=lr)
-    xt, yt = gg.tensor(x), gg.tensor(y)
-
-    def step():
-        loss = F.cross_entropy(model(xt), yt)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+def _tensor(array, requires_grad=False):
+    return gg.tensor(array, requires_grad=requires_grad)
 
 
-def mlp_step(weights, x, y, lr):
-    layers = []
-    for i, (W, b) in enumerate(weights):
-        lin = nn.Linear(W.shape[1], W.shape[0])
-        _load(lin, W, b)
-        layers.append(lin)
-        if i < len(weights) - 1:
-            layers.append(nn.ReLU())
-    return _sgd_step(nn.Sequential(*layers), x, y, lr)
-
-
-def cnn_step(weights, x, y, lr):
-    model = nn.Sequential(
-        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(16 * 7 * 7, 10),
-    )
-    for i, name in ((0, "conv1"), (3, "conv2"), (7, "fc")):
-        _load(model[i], *weights[name])
-    return _sgd_step(model, x, y, lr)
-
-
-def chain(n):
-    x = gg.tensor(np.array(CHAIN_START, np.float32), requires_grad=True)
-
-    def run():
-        x.grad = None
-        chain_ops(x, n).sum().backward()
-        return x.grad
-
-    return run
+_w = torchlike.build(nn, optim, F, _tensor, _load)
+mlp_step, cnn_step, chain = _w.mlp_step, _w.cnn_step, _w.chain
 
 
 def value_chain(n):

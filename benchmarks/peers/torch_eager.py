@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from .. import THREADS
-from ..workloads import CHAIN_START, chain_ops
+from . import torchlike
 
 torch.set_num_threads(THREADS)
 
@@ -23,48 +22,9 @@ def _load(linear, W, b):
         linear.bias.copy_(torch.from_numpy(b))
 
 
-def _sgd_step(model, x, y, lr):
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
-    xt, yt = torch.from_numpy(x.copy()), torch.from_numpy(y.copy())
-
-    def step():
-        loss = F.cross_entropy(model(xt), yt)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+def _tensor(array, requires_grad=False):
+    return torch.tensor(array, requires_grad=requires_grad)
 
 
-def mlp_step(weights, x, y, lr):
-    layers = []
-    for i, (W, b) in enumerate(weights):
-        lin = nn.Linear(W.shape[1], W.shape[0])
-        _load(lin, W, b)
-        layers.append(lin)
-        if i < len(weights) - 1:
-            layers.append(nn.ReLU())
-    return _sgd_step(nn.Sequential(*layers), x, y, lr)
-
-
-def cnn_step(weights, x, y, lr):
-    model = nn.Sequential(
-        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(16 * 7 * 7, 10),
-    )
-    for i, name in ((0, "conv1"), (3, "conv2"), (7, "fc")):
-        _load(model[i], *weights[name])
-    return _sgd_step(model, x, y, lr)
-
-
-def chain(n):
-    x = torch.tensor(np.array(CHAIN_START, np.float32), requires_grad=True)
-
-    def run():
-        x.grad = None
-        chain_ops(x, n).sum().backward()
-        return x.grad
-
-    return run
+_w = torchlike.build(nn, torch.optim, F, _tensor, _load)
+mlp_step, cnn_step, chain = _w.mlp_step, _w.cnn_step, _w.chain

@@ -7,7 +7,28 @@ from collections import OrderedDict
 from .module import Module
 
 
-class Sequential(Module):
+class _Indexed(Module):
+    """What Sequential and ModuleList share: modules named "0", "1", ... in order."""
+
+    def _index(self, idx):
+        n = len(self._modules)
+        if not -n <= idx < n:
+            raise IndexError(f"{type(self).__name__}: index {idx} is out of range for {n} "
+                             "modules")
+        return idx % n
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+
+class Sequential(_Indexed):
     """Calls its modules in order: ``Sequential(Linear(6, 8), ReLU(), Linear(8, 1))``."""
 
     def __init__(self, *args):
@@ -24,12 +45,6 @@ class Sequential(Module):
             input = m(input)
         return input
 
-    def _index(self, idx):
-        n = len(self._modules)
-        if not -n <= idx < n:
-            raise IndexError(f"Sequential: index {idx} is out of range for {n} modules")
-        return idx % n
-
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return Sequential(OrderedDict(list(self._modules.items())[idx]))
@@ -38,30 +53,14 @@ class Sequential(Module):
     def __setitem__(self, idx, module):
         self.add_module(list(self._modules)[self._index(idx)], module)
 
-    def __len__(self):
-        return len(self._modules)
 
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self._modules)), module)
-        return self
-
-
-class ModuleList(Module):
+class ModuleList(_Indexed):
     """A list of modules whose parameters the parent module sees."""
 
     def __init__(self, modules=None):
         super().__init__()
         for m in modules or ():
             self.append(m)
-
-    def _index(self, idx):
-        n = len(self._modules)
-        if not -n <= idx < n:
-            raise IndexError(f"ModuleList: index {idx} is out of range for {n} modules")
-        return idx % n
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -70,16 +69,6 @@ class ModuleList(Module):
 
     def __setitem__(self, idx, module):
         self.add_module(str(self._index(idx)), module)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self._modules)), module)
-        return self
 
     def extend(self, modules):
         for m in modules:
