@@ -110,3 +110,9 @@ def test_to_and_casts():
     assert x.to("cpu") is x
     with pytest.raises(RuntimeError, match="CPU"):
         x.to("cuda")
+
+
+def test_repr_prints_floats_like_torch():
+    assert repr(gg.tensor(0.531)) == "tensor(0.5310)"
+    assert repr(gg.tensor([0.5, 1.25])) == "tensor([0.5000, 1.2500])"
+    assert repr(gg.tensor([1.0, 2.0])) == "tensor([1., 2.])"

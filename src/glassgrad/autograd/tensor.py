@@ -149,7 +149,11 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
+        d = self.data
+        fin = d[np.isfinite(d)] if d.dtype.kind == "f" else d
+        fixed = d.dtype.kind == "f" and fin.size and not np.all(fin == np.round(fin))
+        body = np.array2string(d, separator=", ", precision=4, prefix="tensor(",
+                               floatmode="fixed" if fixed else "maxprec")  # torch's style
         extra = []
         if self.data.dtype not in (_dtype.float32, _dtype.int64, _dtype.bool):
             extra.append(f"dtype=glassgrad.{self.data.dtype}")
