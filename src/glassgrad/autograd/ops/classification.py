@@ -39,7 +39,7 @@ class _Targets:
     ``w``: the class weights shaped to broadcast along the class dim (or None).
     """
 
-    __slots__ = ("t", "valid", "wt", "w", "cdim", "classes")
+    __slots__ = ("t", "valid", "all_valid", "wt", "w", "cdim", "classes")
 
     def __init__(self, op, x, target, weight, ignore_index):
         cdim = _class_dim(op, x)
@@ -54,11 +54,15 @@ class _Targets:
             raise ValueError(f"{op}: expected target of shape {want} for input of shape "
                              f"{x.shape}, got {target.shape}")
         valid = target != ignore_index
-        bad = valid & ((target < 0) | (target >= c))
+        if target.size and (target.min() < 0 or target.max() >= c):
+            bad = valid & ((target < 0) | (target >= c))
+        else:
+            bad = np.zeros((), bool)
         if bad.any():
             raise IndexError(f"{op}: target {target[bad].flat[0]} is out of range for {c} "
                              f"classes")
-        self.t = np.where(valid, target, 0).astype(np.intp)
+        self.all_valid = bool(valid.all())
+        self.t = (target if self.all_valid else np.where(valid, target, 0)).astype(np.intp)
         self.valid = valid
         self.w = None
         if weight is None:
@@ -158,6 +162,13 @@ class CrossEntropy(Function):
         logp = _log_softmax(x, cdim) if isinstance(grad, Tensor) else ctx.logp
         g = _expand_grad(grad, ctx, x.shape)
         gt = None
+        if (tg is not None and tg.w is None and not ctx.eps and logp.ndim == 2
+                and type(logp) is np.ndarray and tg.all_valid):
+            # the common case, (N, C) class indices: softmax(x) - onehot(t), times grad
+            gx = np.exp(logp)
+            gx[np.arange(len(gx)), tg.t] -= 1
+            gx *= g
+            return gx, None, None, None, None, None
         if tg is None:
             q = CrossEntropy._soft(ctx, target, c)
             if ctx.needs_input_grad[1]:
