@@ -222,18 +222,12 @@ class Function:
                 k += 1
             else:
                 return
-        for s in self.saved:
-            if s is node.data:
-                t, k = node, -1
-            else:
-                for k in range(len(parents)):
-                    if parents[k].data is s:
-                        t = parents[k]
-                        break
-                else:
-                    continue  # a constant or an intermediate: nothing can change it in place
+        for k in self._saved_refs(node):
+            if k is None or k == _CONST:
+                continue  # a constant or an intermediate: nothing can change it in place
+            t = node if k == _OUT else parents[k]  # versions[-1] is the output's
             if t._version[0] != versions[k]:
-                what = "its output" if k == -1 else f"input {k}"
+                what = "its output" if k == _OUT else f"input {k}"
                 raise RuntimeError(
                     f"{self.name}: one of the tensors needed for gradient computation has been "
                     f"modified by an in-place operation: {what} of shape {tuple(t.shape)} is at "
