@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from .. import functional as F
-from .. import nn, optim
+from .. import optim
 from .. import random as gg_random
 from ..autograd.graph import no_grad
 from ..autograd.tensor import Tensor
@@ -94,6 +94,14 @@ def _progress(iterable, total, desc, enabled):
                 mininterval=0.25)
 
 
+def _data_and_model(cfg):
+    """Seed, load the data split and build a freshly initialized model, as ``cfg`` says."""
+    gg_random.manual_seed(cfg["seed"])
+    split = datasets.load(cfg["dataset"], cfg["root"], cfg["seed"], cfg["val_fraction"],
+                          cfg["limit"])
+    return split, models.build(cfg, split.info)
+
+
 def fit(config, out_dir, resume=False, log=print, stop_after=None):
     """Train as ``config`` says, writing checkpoints, metrics and plots to ``out_dir``.
 
@@ -114,10 +122,7 @@ def fit(config, out_dir, resume=False, log=print, stop_after=None):
         saved["progress"] = cfg["progress"]
         cfg = saved
 
-    gg_random.manual_seed(cfg["seed"])
-    split = datasets.load(cfg["dataset"], cfg["root"], cfg["seed"], cfg["val_fraction"],
-                          cfg["limit"])
-    model = models.build(cfg, split.info)
+    split, model = _data_and_model(cfg)
     opt = make_optimizer(cfg, model.parameters())
     loader_rng = np.random.default_rng(cfg["seed"] + 1)
     loader = DataLoader(TensorDataset(Tensor(split.x_train), Tensor(split.y_train)),
@@ -221,10 +226,7 @@ def evaluate_dir(out_dir, log=print):
                                 "output directory (python -m glassgrad train --out DIR)?")
     with open(path) as f:
         cfg = json.load(f)
-    gg_random.manual_seed(cfg["seed"])
-    split = datasets.load(cfg["dataset"], cfg["root"], cfg["seed"], cfg["val_fraction"],
-                          cfg["limit"])
-    model = models.build(cfg, split.info)
+    split, model = _data_and_model(cfg)
     model.load_state_dict(load(os.path.join(out_dir, BEST)))
     loss, acc, pred = evaluate_arrays(model, split.x_test, split.y_test)
     matrix = report.confusion(split.y_test, pred, split.info["n_classes"])
@@ -234,4 +236,4 @@ def evaluate_dir(out_dir, log=print):
     return acc, matrix
 
 
-__all__ = ["fit", "evaluate_dir", "DEFAULTS", "nn"]
+__all__ = ["fit", "evaluate_dir", "DEFAULTS"]
