@@ -6,7 +6,10 @@ import numpy as np
 
 from . import _dtype
 from . import random as _random
-from .autograd.tensor import Tensor
+from .autograd.tensor import (
+    Tensor,
+    as_tensor,  # noqa: F401  (gg.as_tensor: shares an ndarray's memory)
+)
 
 
 def _size(size, op):
@@ -38,12 +41,6 @@ def tensor(data, dtype=None, requires_grad=False):
         data = data.copy()
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
-
-def as_tensor(data, dtype=None):
-    """Like tensor(), but shares memory with an ndarray when no conversion is needed."""
-    if isinstance(data, Tensor):
-        return data if dtype is None else data.to(dtype)
-    return Tensor(data, dtype=dtype)
 
 
 def from_numpy(arr):
