@@ -88,35 +88,27 @@ class Module:
             self.__dict__[store].pop(name, None)
         self.__dict__["_non_persistent"].discard(name)
 
-    def register_parameter(self, name, param):
-        if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: '{name}' must be a Parameter or None, got "
-                            f"{type(param).__name__}")
-        self._check_name(name, "parameter")
+    def _register(self, store, what, cls, name, value):
+        """Put ``value`` (an instance of ``cls``, or None) into ``store`` under ``name``."""
+        if value is not None and not isinstance(value, cls):
+            raise TypeError(f"{what}: '{name}' must be a {cls.__name__} or None, got "
+                            f"{type(value).__name__}")
+        self._check_name(name, store.strip("_").rstrip("s"))
         self._forget(name)
-        self._parameters[name] = param
-        object.__setattr__(self, name, param)
+        self.__dict__[store][name] = value
+        object.__setattr__(self, name, value)
+
+    def register_parameter(self, name, param):
+        self._register("_parameters", "register_parameter", Parameter, name, param)
 
     def register_buffer(self, name, tensor, persistent=True):
         """A tensor that is state but not a parameter (e.g. BatchNorm's running_mean)."""
-        if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"register_buffer: '{name}' must be a Tensor or None, got "
-                            f"{type(tensor).__name__}")
-        self._check_name(name, "buffer")
-        self._forget(name)
-        self._buffers[name] = tensor
+        self._register("_buffers", "register_buffer", Tensor, name, tensor)
         if not persistent:
             self._non_persistent.add(name)
-        object.__setattr__(self, name, tensor)
 
     def add_module(self, name, module):
-        if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module: '{name}' must be a Module or None, got "
-                            f"{type(module).__name__}")
-        self._check_name(name, "module")
-        self._forget(name)
-        self._modules[name] = module
-        object.__setattr__(self, name, module)
+        self._register("_modules", "add_module", Module, name, module)
 
     register_module = add_module
 
