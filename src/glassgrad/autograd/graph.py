@@ -82,19 +82,26 @@ def is_grad_enabled() -> bool:
     return _GradMode.enabled
 
 
-class _SetGradMode:
-    """Context manager and decorator that sets grad mode, restoring the previous one."""
+class _Switch:
+    """Context manager that sets one engine flag (``holder.attr``) to ``self.mode`` and puts
+    the previous value back on exit."""
 
-    mode = True
+    holder, attr, mode = None, "", True
 
     def __enter__(self):
-        self._prev = _GradMode.enabled
-        _GradMode.enabled = self.mode
+        self._prev = getattr(self.holder, self.attr)
+        setattr(self.holder, self.attr, self.mode)
         return self
 
     def __exit__(self, *exc):
-        _GradMode.enabled = self._prev
+        setattr(self.holder, self.attr, self._prev)
         return False
+
+
+class _SetGradMode(_Switch):
+    """Context manager and decorator that sets grad mode, restoring the previous one."""
+
+    holder, attr = _GradMode, "enabled"
 
     def __call__(self, fn):
         @functools.wraps(fn)
@@ -140,21 +147,14 @@ class _Glass:
     retain_grads = False
 
 
-class retain_grads:  # noqa: N801  (a context manager, like no_grad)
+class retain_grads(_Switch):  # noqa: N801  (a context manager, like no_grad)
     """Inside, backward stores ``.grad`` on every node it reaches, not just on leaves, so a
     picture of the graph can show each intermediate gradient."""
 
+    holder, attr = _Glass, "retain_grads"
+
     def __init__(self, enabled=True):
-        self.enabled = enabled
-
-    def __enter__(self):
-        self._prev = _Glass.retain_grads
-        _Glass.retain_grads = self.enabled
-        return self
-
-    def __exit__(self, *exc):
-        _Glass.retain_grads = self._prev
-        return False
+        self.mode = enabled
 
 
 def as_ndarray(x):
