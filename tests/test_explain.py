@@ -140,7 +140,7 @@ def test_mlp_steps_match_backward():
     assert by_op["cross_entropy"].local[0].startswith("grad · (softmax(x)")
     assert "/ n ('mean')" in by_op["cross_entropy"].local[0]
     relu = by_op["relu"]
-    assert np.array_equal(relu.local[0], (relu.inputs[0].data > 0).astype(float))
+    assert np.array_equal(relu.local[0], (relu.inputs[0].detach().numpy() > 0).astype(float))
     sums, _ = _leaf_sums(steps)
     loss.backward()
     for p in params:
@@ -170,7 +170,7 @@ def test_steps_after_backward_need_retain_graph():
         backprop_steps(loss)
     loss, params = _mlp()
     loss.backward(retain_graph=True)
-    grads = [p.grad.data.copy() for p in params]
+    grads = [p.grad.detach().numpy().copy() for p in params]
     steps = backprop_steps(loss)  # the graph is kept; .grad is not touched
     assert steps
     for p, g in zip(params, grads):

@@ -38,7 +38,7 @@ def gg_trajectory(name, opts, group_opts=None, steps=30, dtype=gg.float64):
         opt.zero_grad()
         loss_of(w, b, x, y, sign).backward()
         opt.step()
-        out.append((w.data.copy(), b.data.copy()))
+        out.append((w.detach().numpy().copy(), b.detach().numpy().copy()))
     return out, opt
 
 
@@ -140,8 +140,8 @@ def test_state_dict_round_trip_through_json_resumes_exactly():
     sd = opt.state_dict()
     assert sd["state"][0]["step"].dtype == np.float32 and float(sd["state"][0]["step"]) == 10
     w, b = opt.param_groups[0]["params"]
-    w2, b2 = gg.tensor(w.data.copy(), requires_grad=True), gg.tensor(b.data.copy(),
-                                                                       requires_grad=True)
+    w2 = gg.tensor(w.detach().numpy().copy(), requires_grad=True)
+    b2 = gg.tensor(b.detach().numpy().copy(), requires_grad=True)
     opt2 = optim.Adam([w2, b2])
     groups = json.loads(json.dumps(sd["param_groups"]))  # betas come back as a list
     state = {str(k): {**v, "step": float(v["step"])} for k, v in sd["state"].items()}

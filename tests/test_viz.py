@@ -237,7 +237,7 @@ def test_small_tensors_in_full_big_ones_as_statistics():
     assert len(values) == 16  # 8 values and 8 gradients, in full
     assert [float(v) for v in values[:8]] == pytest.approx(model[0].bias.data, abs=0.006)
     weight = next(a for a in nodes(src).values() if "<b>0.weight (8, 6)</b>" in a)
-    w = model[0].weight.data.astype(np.float64)
+    w = model[0].weight.detach().numpy().astype(np.float64)
     assert f"mean {w.mean():.2f}  std {w.std():.2f}" in weight
     assert f"min {w.min():.2f}  max {w.max():.2f}" in weight
     assert any(ch in weight for ch in fmt.BLOCKS)  # the sparkline
@@ -557,7 +557,7 @@ def test_check_wrong_custom_function_is_red():
     assert attr(red, "color") == viz.render.BAD_LINE
     assert "numeric" in red and "[ 1.00, -2.00,  4.00]" in red  # 2x beside the wrong x
     assert ">d/dv<" in next(x for x in n.values() if "<b>b (20, 3)</b>" in x)
-    assert np.array_equal(a.data, np.array([0.5, -1.0, 2.0], dtype=np.float32))
+    assert np.array_equal(a.detach().numpy(), np.array([0.5, -1.0, 2.0], dtype=np.float32))
     assert a.data.dtype == np.float32  # leaves are restored after the check
 
 

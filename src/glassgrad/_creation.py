@@ -36,7 +36,7 @@ def _make(arr, requires_grad):
 def tensor(data, dtype=None, requires_grad=False):
     """A new leaf tensor holding a copy of ``data``. Python floats give float32."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, np.ndarray):
         data = data.copy()
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
@@ -113,7 +113,7 @@ def randperm(n, dtype=None, generator=None):
 
 
 def _like(x, dtype):
-    x = x.data if isinstance(x, Tensor) else np.asarray(x)
+    x = x._data if isinstance(x, Tensor) else np.asarray(x)
     return x.shape, _dtype.to_dtype(dtype) or x.dtype
 
 

@@ -35,7 +35,7 @@ class CheckpointError(ValueError):
 def _encode(obj, path, arrays):
     """Turn ``obj`` into a JSON-able tree; arrays are moved into ``arrays`` by path."""
     if isinstance(obj, (Tensor, np.ndarray, np.generic)):
-        arr = obj.data if isinstance(obj, Tensor) else np.asarray(obj)
+        arr = obj._data if isinstance(obj, Tensor) else np.asarray(obj)
         if arr.dtype == object:
             raise TypeError(f"save: {path or 'the value'} is an object array; only numeric "
                             "arrays can be saved")

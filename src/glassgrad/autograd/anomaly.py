@@ -14,7 +14,8 @@ import traceback
 
 import numpy as np
 
-enabled = False
+from .graph import _state
+
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -25,14 +26,12 @@ class detect_anomaly:  # noqa: N801  (PyTorch's name)
         self.check_nan = check_nan
 
     def __enter__(self):
-        global enabled
-        self._prev = enabled
-        enabled = self.check_nan
+        self._prev = _state.anomaly
+        _state.anomaly = self.check_nan
         return self
 
     def __exit__(self, *exc):
-        global enabled
-        enabled = self._prev
+        _state.anomaly = self._prev
         return False
 
 

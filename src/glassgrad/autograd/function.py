@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import anomaly
-from .graph import _Glass, _GradMode
+from .graph import _state
 
 Tensor = None  # bound by tensor.py (which imports this module)
 
@@ -106,11 +106,11 @@ class Function:
         parents, refs = node.parents, []
         consts = getattr(self, "args", ())
         for s in self.saved:
-            if s is node.data:
+            if s is node._data:
                 refs.append(_OUT)
                 continue
             for k in range(len(parents)):
-                if parents[k].data is s:
+                if parents[k]._data is s:
                     refs.append(k)
                     break
             else:
@@ -136,7 +136,7 @@ class Function:
         i = 0
         for a in args:
             if isinstance(a, Tensor):
-                arrays[i] = a.data
+                arrays[i] = a._data
                 parents.append(a)
                 index.append(i)
                 versions.append(a._version[0])  # to catch in-place changes before backward
@@ -147,9 +147,10 @@ class Function:
             i += 1
         ctx.needs_input_grad = needs
         ctx.saved = ()
-        if _Glass.scope:
-            ctx.scope = _Glass.scope  # the nn.Module calls this op ran inside
-        if anomaly.enabled:
+        state = _state
+        if state.scope:
+            ctx.scope = state.scope  # the nn.Module calls this op ran inside
+        if state.anomaly:
             ctx.trace = anomaly.user_frame()
         try:
             raw = cls.forward(ctx, *arrays)
@@ -159,7 +160,7 @@ class Function:
             shapes = " and ".join(str(a.shape) for a in arrays if isinstance(a, np.ndarray))
             raise ValueError(f"{ctx.name}: shapes {shapes} cannot be broadcast together") from None
         data = raw if type(raw) is np.ndarray else np.asarray(raw)
-        if any_req and _GradMode.enabled and cls.differentiable and data.dtype.kind == "f":
+        if any_req and state.grad_enabled and cls.differentiable and data.dtype.kind == "f":
             ctx.arg_index = index
             out = Tensor._from_op(data, ctx, parents)
             if cls.is_view:
@@ -176,7 +177,7 @@ class Function:
             out = Tensor._from_op(data, None, ())
             if cls.is_view:
                 out._version = parents[0]._version
-        if anomaly.enabled:
+        if state.anomaly:
             anomaly.check_forward(ctx, data)
         return out
 
@@ -207,7 +208,7 @@ class Function:
                 f"{self.name}: backward returned {len(grads)} gradients but forward took "
                 f"{len(self.needs_input_grad)} arguments"
             )
-        if anomaly.enabled:
+        if _state.anomaly:
             anomaly.check_backward(self, grads)
         return grads
 

@@ -73,7 +73,7 @@ class _TensorEngine:
         out = []
         for x in inputs:
             if isinstance(x, Tensor) and x.dtype.kind == "f" and x.requires_grad:
-                out.append(Tensor(np.array(x.data, dtype=np.float64), requires_grad=True))
+                out.append(Tensor(np.array(x._data, dtype=np.float64), requires_grad=True))
             else:
                 out.append(x)  # constants (int tensors, arrays, Python values) pass through
         return out
@@ -82,7 +82,7 @@ class _TensorEngine:
     def arrays(leaves):
         from .tensor import Tensor
 
-        return [(i, x.data) for i, x in enumerate(leaves)
+        return [(i, x._data) for i, x in enumerate(leaves)
                 if isinstance(x, Tensor) and x.requires_grad]
 
     @staticmethod
@@ -99,7 +99,7 @@ class _TensorEngine:
 
     @staticmethod
     def value(outs, weights):
-        return float(sum(np.sum(np.asarray(o.data, np.float64) * w)
+        return float(sum(np.sum(np.asarray(o._data, np.float64) * w)
                          for o, w in zip(outs, weights)))
 
     @staticmethod
@@ -113,7 +113,7 @@ class _TensorEngine:
 
     @staticmethod
     def to_array(g, like):
-        return np.zeros(like.shape) if g is None else np.asarray(g.data, dtype=np.float64)
+        return np.zeros(like.shape) if g is None else np.asarray(g._data, dtype=np.float64)
 
 
 class _ValueEngine(_TensorEngine):
@@ -121,7 +121,7 @@ class _ValueEngine(_TensorEngine):
     def leaves(inputs):
         from .value import Value
 
-        return [Value(float(x.data), label=x.label) for x in inputs]
+        return [Value(float(x._data), label=x.label) for x in inputs]
 
     @staticmethod
     def arrays(leaves):
@@ -136,7 +136,7 @@ class _ValueEngine(_TensorEngine):
 
     @staticmethod
     def value(outs, weights):
-        return float(sum(float(o.data) * float(w) for o, w in zip(outs, weights)))
+        return float(sum(float(o._data) * float(w) for o, w in zip(outs, weights)))
 
     @staticmethod
     def grad(scalar, wrt, create_graph):
@@ -158,10 +158,10 @@ class _ValueCell:
         self.size = 1
 
     def __getitem__(self, idx):
-        return self.v.data
+        return self.v._data
 
     def __setitem__(self, idx, val):
-        self.v.data = float(val)
+        self.v._data = float(val)
 
 
 def _engine(inputs):
@@ -172,7 +172,7 @@ def _engine(inputs):
 def _compare(fn, leaves, eng, eps, atol, rtol, seed, what):
     outs = eng.outputs(fn(*leaves))
     rng = np.random.default_rng(seed)
-    weights = [rng.standard_normal(np.shape(o.data)) for o in outs]
+    weights = [rng.standard_normal(np.shape(o._data)) for o in outs]
     wrt_pairs = eng.arrays(leaves)
     wrt = [leaves[i] for i, _ in wrt_pairs]
     analytic = eng.grad(eng.weighted(outs, weights), wrt, False)
@@ -241,7 +241,7 @@ def _first_derivative_fn(fn, eng, seed):
             outs = eng.outputs(fn(*xs))
             if "weights" not in state:
                 rng = np.random.default_rng(seed + 1)
-                state["weights"] = [rng.standard_normal(np.shape(o.data)) for o in outs]
+                state["weights"] = [rng.standard_normal(np.shape(o._data)) for o in outs]
             wrt = [xs[i] for i, _ in eng.arrays(list(xs))]
             gs = eng.grad(eng.weighted(outs, state["weights"]), wrt, True)
         return tuple(_zero_like(x, eng) if gi is None else gi for gi, x in zip(gs, wrt))

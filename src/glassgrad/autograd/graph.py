@@ -15,6 +15,7 @@ It uses an explicit stack, so graphs of any depth are fine.
 from __future__ import annotations
 
 import functools
+import threading
 
 import numpy as np
 
@@ -73,88 +74,106 @@ def sum_to(grad, shape):
     return grad.reshape(shape)
 
 
-# ----------------------------------------------------------------------------- grad mode
-class _GradMode:
-    enabled = True
+# ----------------------------------------------------------------------------- modes
+class _State(threading.local):
+    """Per-thread engine flags, as in torch: grad mode, inference mode, anomaly mode,
+    retain_grads and the nn.Module calls in progress. A new thread starts from these
+    class-level defaults, whatever other threads have set."""
+
+    grad_enabled = True
+    inference = False
+    anomaly = False
+    retain_grads = False
+    scope = ()  # the nn.Module calls in progress, outermost first
+
+
+_state = _State()
 
 
 def is_grad_enabled() -> bool:
-    return _GradMode.enabled
+    return _state.grad_enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    return _state.inference
 
 
 class _Switch:
-    """Context manager that sets one engine flag (``holder.attr``) to ``self.mode`` and puts
-    the previous value back on exit."""
+    """Context manager and decorator that sets some of this thread's flags and puts the
+    previous values back on exit. ``self.flags`` maps flag name to the value inside."""
 
-    holder, attr, mode = None, "", True
+    flags = {}
 
     def __enter__(self):
-        self._prev = getattr(self.holder, self.attr)
-        setattr(self.holder, self.attr, self.mode)
+        self._prev = {k: getattr(_state, k) for k in self.flags}
+        for k, v in self.flags.items():
+            setattr(_state, k, v)
         return self
 
     def __exit__(self, *exc):
-        setattr(self.holder, self.attr, self._prev)
+        for k, v in self._prev.items():
+            setattr(_state, k, v)
         return False
 
+    def __new__(cls, *args, **kwargs):
+        if len(args) == 1 and not kwargs and callable(args[0]):  # @no_grad without ()
+            return cls()(args[0])
+        return super().__new__(cls)
 
-class _SetGradMode(_Switch):
-    """Context manager and decorator that sets grad mode, restoring the previous one."""
-
-    holder, attr = _GradMode, "enabled"
+    def clone(self):
+        new = _Switch()
+        new.flags = self.flags
+        return new
 
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            with self.clone():
                 return fn(*args, **kwargs)
 
         return wrapper
 
 
-class no_grad(_SetGradMode):  # noqa: N801  (PyTorch's name)
+class no_grad(_Switch):  # noqa: N801  (PyTorch's name)
     """Ops inside record nothing: results have ``requires_grad=False``."""
 
-    mode = False
+    flags = {"grad_enabled": False}
 
 
-class enable_grad(_SetGradMode):  # noqa: N801
+class enable_grad(_Switch):  # noqa: N801
     """Turn recording back on inside a ``no_grad`` block."""
 
-    mode = True
+    flags = {"grad_enabled": True}
 
 
-class set_grad_enabled(_SetGradMode):  # noqa: N801
+class set_grad_enabled(_Switch):  # noqa: N801
+    """``set_grad_enabled(False)`` as a function call switches grad mode off for this thread
+    until it is switched on again; as a context manager or decorator it restores the
+    previous mode on exit."""
+
     def __init__(self, mode: bool):
-        self.mode = bool(mode)
+        self.flags = {"grad_enabled": bool(mode)}
+        self._prev = {"grad_enabled": _state.grad_enabled}
+        _state.grad_enabled = bool(mode)  # torch: calling it is already the switch
 
-    def __call__(self, fn):
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
+    def __enter__(self):
+        return self  # the switch happened in __init__; _prev holds the mode before it
 
 
-class _Glass:
-    """State for seeing inside: which modules are being called, and whether backward keeps
-    every intermediate gradient (as the scalar engine always does)."""
+class inference_mode(_Switch):  # noqa: N801
+    """``no_grad`` plus the flag ``gg.is_inference_mode_enabled()`` reports.
+    ``inference_mode(False)`` leaves both as they are, as in torch."""
 
-    scope = ()  # the nn.Module calls in progress, outermost first
-    retain_grads = False
+    def __init__(self, mode: bool = True):
+        self.flags = {"grad_enabled": False, "inference": True} if mode else {}
 
 
 class retain_grads(_Switch):  # noqa: N801  (a context manager, like no_grad)
     """Inside, backward stores ``.grad`` on every node it reaches, not just on leaves, so a
     picture of the graph can show each intermediate gradient."""
 
-    holder, attr = _Glass, "retain_grads"
-
     def __init__(self, enabled=True):
-        self.mode = enabled
+        self.flags = {"retain_grads": bool(enabled)}
 
 
 def as_ndarray(x):
@@ -183,8 +202,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
         wanted = {id(t): i for i, t in enumerate(inputs)}
         results = [None] * len(inputs)
     stored = set()  # ids of arrays already handed to some .grad: never share one buffer
-    prev_mode = _GradMode.enabled
-    _GradMode.enabled = create_graph
+    prev_mode = _state.grad_enabled
+    _state.grad_enabled = create_graph
     try:
         for node in reversed(order):
             g = grads.pop(id(node), None)
@@ -199,7 +218,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                 if accumulate and node.requires_grad and wanted is None:
                     _accumulate(node, g, create_graph, stored, Tensor)
                 continue
-            if accumulate and (node._retains_grad or _Glass.retain_grads):
+            if accumulate and (node._retains_grad or _state.retain_grads):
                 _accumulate(node, g, create_graph, stored, Tensor)
             in_grads = ctx._run_backward(node, g, create_graph)
             index = ctx.arg_index
@@ -207,7 +226,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
             for p in node.parents:
                 gk = in_grads[index[k]] if p.requires_grad else None
                 if gk is not None:
-                    d = p.data
+                    d = p._data
                     if (create_graph or type(gk) is not np.ndarray or gk.shape != d.shape
                             or gk.dtype != d.dtype):
                         gk = _fit(gk, p, ctx, k, create_graph, Tensor)
@@ -217,7 +236,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
             if not retain_graph:
                 ctx.release()
     finally:
-        _GradMode.enabled = prev_mode
+        _state.grad_enabled = prev_mode
     if wanted is None:
         return None
     out = []
@@ -232,7 +251,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
         elif create_graph:
             out.append(g)
         else:
-            out.append(Tensor._from_op(np.array(g, dtype=t.data.dtype), None, ()))
+            out.append(Tensor._from_op(np.array(g, dtype=t._data.dtype), None, ()))
     return tuple(out)
 
 
@@ -243,18 +262,18 @@ def _fit(g, p, ctx, k, create_graph, Tensor):
             g = Tensor._from_op(as_ndarray(g), None, ())
     else:
         g = as_ndarray(g)
-    if g.shape != p.data.shape:
+    if g.shape != p._data.shape:
         try:
-            g = sum_to(g, p.data.shape)
+            g = sum_to(g, p._data.shape)
         except ValueError:
             g = None
-        if g is None or g.shape != p.data.shape:
+        if g is None or g.shape != p._data.shape:
             raise RuntimeError(
                 f"{ctx.name}: backward gave a gradient of shape {tuple(g.shape)} for input {k} "
-                f"of shape {p.data.shape}"
+                f"of shape {p._data.shape}"
             )
-    if not create_graph and g.dtype != p.data.dtype:
-        g = g.astype(p.data.dtype)
+    if not create_graph and g.dtype != p._data.dtype:
+        g = g.astype(p._data.dtype)
     return g
 
 
@@ -263,7 +282,7 @@ def _run_hooks(node, g, create_graph, Tensor):
         gt = g if create_graph else Tensor._from_op(g, None, ())
         r = hook(gt)
         if r is not None:
-            g = r if create_graph else as_ndarray(r.data if isinstance(r, Tensor) else r)
+            g = r if create_graph else as_ndarray(r._data if isinstance(r, Tensor) else r)
     return g
 
 
@@ -272,14 +291,16 @@ def _accumulate(node, g, create_graph, stored, Tensor):
     if create_graph:
         node.grad = g if node.grad is None else node.grad + g
         return
-    if g.dtype != node.data.dtype:
-        g = g.astype(node.data.dtype)
+    if type(g) is not np.ndarray:
+        g = np.array(g, dtype=node._data.dtype)
+    elif g.dtype != node._data.dtype:
+        g = g.astype(node._data.dtype)
     elif g.base is not None or not g.flags.writeable or id(g) in stored:
         g = g.copy()
     if node.grad is None:
         stored.add(id(g))
         node.grad = Tensor._from_op(g, None, ())
-    elif node.grad.grad_fn is None and node.grad.data.flags.writeable:
-        node.grad.data += g
+    elif node.grad.grad_fn is None and node.grad._data.flags.writeable:
+        node.grad._data += g
     else:
-        node.grad = Tensor._from_op(node.grad.data + g, None, ())
+        node.grad = Tensor._from_op(node.grad._data + g, None, ())

@@ -13,17 +13,17 @@ import numpy as np
 
 from .. import _dtype
 from . import function
-from .graph import _GradMode, as_ndarray, run_backward
+from .graph import _state, as_ndarray, run_backward
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "parents", "_version", "label",
-                 "_hooks", "_retains_grad", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "parents", "_version", "label",
+                 "_hooks", "_retains_grad", "_base", "_base_fn", "_history", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor
 
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         dt = _dtype.to_dtype(dtype)
         if isinstance(data, np.ndarray):
             arr = data if dt is None or data.dtype == dt else data.astype(dt)
@@ -36,7 +36,7 @@ class Tensor:
                                 f"holding non-numeric items")
             arr = arr.astype(dt if dt is not None else _dtype.infer_dtype(
                 arr, not isinstance(data, np.generic)), copy=False)
-        self.data = arr
+        self._data = arr
         self.grad = None
         self.grad_fn = None
         self.parents = ()
@@ -44,6 +44,7 @@ class Tensor:
         self.label = ""
         self._hooks = None
         self._retains_grad = False
+        self._base = self._base_fn = self._history = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -52,7 +53,7 @@ class Tensor:
     def _from_op(cls, data, grad_fn, parents):
         """Fast constructor for op results: no dtype inference, no validation."""
         t = object.__new__(cls)
-        t.data = data
+        t._data = data
         t.grad = None
         t.requires_grad = grad_fn is not None
         t.grad_fn = grad_fn
@@ -61,7 +62,23 @@ class Tensor:
         t.label = ""
         t._hooks = None
         t._retains_grad = False
+        t._base = t._base_fn = t._history = None
         return t
+
+    # ------------------------------------------------------------------ data
+    @property
+    def data(self):
+        """This tensor's values as a new leaf outside the graph that shares its storage, as
+        torch's ``.data``: in-place changes through it are seen here but are not recorded
+        and do not bump this tensor's version counter (use ``detach()`` for that)."""
+        return Tensor._from_op(self._data, None, ())
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: assigned data must be a Tensor, got {type(value).__name__}; "
+                            "wrap arrays with gg.tensor(...)")
+        self._data = value._data
 
     # ------------------------------------------------------------------ node protocol
     @property
@@ -75,18 +92,18 @@ class Tensor:
     # ------------------------------------------------------------------ shape and dtype
     @property
     def shape(self):
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self):
@@ -94,40 +111,56 @@ class Tensor:
 
     def size(self, dim=None):
         if dim is None:
-            return self.data.shape
-        return self.data.shape[dim]
+            return self._data.shape
+        return self._data.shape[dim]
 
     def numel(self):
-        return self.data.size
+        return self._data.size
+
+    nelement = numel
+
+    @property
+    def nbytes(self):
+        return self._data.nbytes
+
+    @property
+    def itemsize(self):
+        return self._data.itemsize
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def is_floating_point(self):
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     # ------------------------------------------------------------------ conversion
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted to a Python "
                              f"scalar; this one has shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def numpy(self):
         if self.requires_grad:
             raise RuntimeError("numpy(): can't call numpy() on a tensor that requires grad; "
                                "use tensor.detach().numpy()")
-        return self.data
+        return self._data
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        d = self._data
+        if dtype is not None and dtype != d.dtype:
+            return d.astype(dtype)
+        return d.copy() if copy else as_ndarray(d)
+
+    def __format__(self, spec):
+        if self._data.size == 1 and (spec or self._data.ndim == 0):
+            return format(self._data.item(), spec)  # f"{loss:.4f}", as torch
+        return format(repr(self), spec)
 
     def __float__(self):
         return float(self.item())
@@ -136,27 +169,27 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is "
+        if self._data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self._data.size} elements is "
                                "ambiguous; use .any() or .all()")
-        return bool(self.data)
+        return bool(self._data)
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
-        return int(self.data)
+        return int(self._data)
 
     __hash__ = object.__hash__
 
     def __repr__(self):
-        d = self.data
+        d = self._data
         fin = d[np.isfinite(d)] if d.dtype.kind == "f" else d
         fixed = d.dtype.kind == "f" and fin.size and not np.all(fin == np.round(fin))
         body = np.array2string(d, separator=", ", precision=4, prefix="tensor(",
                                floatmode="fixed" if fixed else "maxprec")  # torch's style
         extra = []
-        if self.data.dtype not in (_dtype.float32, _dtype.int64, _dtype.bool):
-            extra.append(f"dtype=glassgrad.{self.data.dtype}")
+        if self._data.dtype not in (_dtype.float32, _dtype.int64, _dtype.bool):
+            extra.append(f"dtype=glassgrad.{self._data.dtype}")
         if self.grad_fn is not None:
             extra.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
@@ -165,10 +198,10 @@ class Tensor:
 
     # ------------------------------------------------------------------ autograd control
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError(
                 f"only floating point tensors can require gradients; this one has dtype "
-                f"{self.data.dtype} (shape {self.shape}). Convert it with .float() first"
+                f"{self._data.dtype} (shape {self.shape}). Convert it with .float() first"
             )
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad_(False) on a non-leaf tensor; use .detach()")
@@ -177,7 +210,7 @@ class Tensor:
 
     def detach(self):
         """A new leaf sharing this tensor's data (and version counter), outside the graph."""
-        t = Tensor._from_op(self.data, None, ())
+        t = Tensor._from_op(self._data, None, ())
         t._version = self._version
         return t
 
@@ -240,7 +273,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ in-place ops
     def _check_inplace(self, op):
-        if self.requires_grad and _GradMode.enabled:
+        if self.requires_grad and _state.grad_enabled:
             if self.grad_fn is None:
                 raise RuntimeError(
                     f"{op}: a leaf tensor that requires grad (shape {self.shape}) is being used "
@@ -254,9 +287,9 @@ class Tensor:
 
     def _inplace(self, op, ufunc, other):
         self._check_inplace(op)
-        other = other.data if isinstance(other, Tensor) else other
+        other = other._data if isinstance(other, Tensor) else other
         try:
-            ufunc(self.data, other, out=self.data, casting="same_kind")
+            ufunc(self._data, other, out=self._data, casting="same_kind")
         except (ValueError, TypeError) as e:
             oshape = np.shape(other)
             raise RuntimeError(f"{op}: cannot apply in place to a tensor of shape {self.shape} "
@@ -291,21 +324,21 @@ class Tensor:
 
     def zero_(self):
         self._check_inplace("zero_")
-        self.data[...] = 0
+        self._data[...] = 0
         self._version[0] += 1
         return self
 
     def fill_(self, value):
         self._check_inplace("fill_")
-        self.data[...] = value.data if isinstance(value, Tensor) else value
+        self._data[...] = value._data if isinstance(value, Tensor) else value
         self._version[0] += 1
         return self
 
     def copy_(self, src):
         self._check_inplace("copy_")
-        src = src.data if isinstance(src, Tensor) else np.asarray(src)
+        src = src._data if isinstance(src, Tensor) else np.asarray(src)
         try:
-            np.copyto(self.data, np.broadcast_to(src, self.shape), casting="unsafe")
+            np.copyto(self._data, np.broadcast_to(src, self.shape), casting="unsafe")
         except ValueError:
             raise RuntimeError(f"copy_: source of shape {src.shape} does not broadcast to "
                                f"{self.shape}") from None
@@ -314,7 +347,7 @@ class Tensor:
 
     def clamp_(self, min=None, max=None):  # noqa: A002
         self._check_inplace("clamp_")
-        np.clip(self.data, min, max, out=self.data)
+        np.clip(self._data, min, max, out=self._data)
         self._version[0] += 1
         return self
 
@@ -332,15 +365,15 @@ class Tensor:
 
 def _seed_gradient(t, gradient, create_graph):
     if gradient is None:
-        if t.data.size != 1:
+        if t._data.size != 1:
             raise RuntimeError(
                 f"backward: grad can be implicitly created only for one-element outputs; this "
                 f"tensor has shape {t.shape}. Pass gradient= (same shape), or reduce it first, "
                 "e.g. loss.sum().backward()"
             )
-        g = np.ones_like(t.data)
+        g = np.ones_like(t._data)
     else:
-        g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient, t.dtype)
+        g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, t.dtype)
         if g.shape != t.shape:
             raise RuntimeError(f"backward: gradient has shape {g.shape} but the tensor has shape "
                                f"{t.shape}")
@@ -363,7 +396,7 @@ def as_tensor(x, dtype=None):
 
 def _scalar_array(value, like):
     """A Python scalar as a 0-d array of the dtype torch would give ``like (op) value``."""
-    return np.asarray(value, dtype=_dtype.scalar_dtype(value, like.data.dtype))
+    return np.asarray(value, dtype=_dtype.scalar_dtype(value, like._data.dtype))
 
 
 def operand(x, like):
@@ -371,15 +404,15 @@ def operand(x, like):
     if isinstance(x, Tensor):
         return x
     t = type(x)
-    if (t is float or t is int) and like.data.dtype.kind == "f":
+    if (t is float or t is int) and like._data.dtype.kind == "f":
         return x  # numpy keeps the tensor's dtype for a Python scalar (NEP 50)
     if isinstance(x, numbers.Number):
         return _scalar_array(x, like)
     arr = as_ndarray(x)
-    if arr.dtype == np.float64 and like.data.dtype != np.float64 and not isinstance(
+    if arr.dtype == np.float64 and like._data.dtype != np.float64 and not isinstance(
         x, np.ndarray
     ):
-        arr = arr.astype(like.data.dtype)
+        arr = arr.astype(like._data.dtype)
     return arr
 
 

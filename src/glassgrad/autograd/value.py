@@ -23,6 +23,16 @@ class Value:
         self.op = _op
         self.label = label
 
+    _history = None  # the node protocol's in-place history: Values are never changed in place
+
+    @property
+    def _data(self):  # the engine's name for a node's raw value, shared with Tensor
+        return self.data
+
+    @_data.setter
+    def _data(self, value):
+        self.data = value
+
     # ---------------------------------------------------------------- arithmetic
     def __add__(self, other):
         other = other if isinstance(other, Value) else Value(other)

@@ -94,7 +94,7 @@ def as_generator(random_state, who):
 
 def _take(x, idx):
     if isinstance(x, Tensor):
-        return x[idx] if x.requires_grad else Tensor(x.data[idx])
+        return x[idx] if x.requires_grad else Tensor(x._data[idx])
     return np.asarray(x)[idx]
 
 

@@ -35,7 +35,7 @@ def default_collate(samples):
     """
     elem = samples[0]
     if isinstance(elem, Tensor):
-        return Tensor(_stack([s.data for s in samples], "tensors"))
+        return Tensor(_stack([s._data for s in samples], "tensors"))
     if isinstance(elem, (np.ndarray, np.generic)):
         return Tensor(_stack([np.asarray(s) for s in samples], "arrays"))
     if isinstance(elem, bool):
@@ -113,7 +113,7 @@ class DataLoader:
                 tensors, index_map = fast
                 if index_map is not None:
                     idx = index_map[idx]
-                yield tuple(t[idx] if t.requires_grad else Tensor(t.data[idx])
+                yield tuple(t[idx] if t.requires_grad else Tensor(t._data[idx])
                             for t in tensors)
             else:
                 collate = self.collate_fn or default_collate

@@ -11,7 +11,7 @@ from ..autograd.tensor import Tensor
 
 
 def _unwrap(x):
-    return (x.data, True) if isinstance(x, Tensor) else (np.asarray(x), False)
+    return (x._data, True) if isinstance(x, Tensor) else (np.asarray(x), False)
 
 
 def to_float(images):
@@ -40,7 +40,7 @@ def normalize(x, mean, std):
     """``(x - mean) / std``. A sequence of means/stds applies per channel (dim -3, as in
     torchvision); scalars apply everywhere. ``x`` must already be floating (see to_float).
     """
-    arr = x.data if isinstance(x, Tensor) else np.asarray(x)
+    arr = x._data if isinstance(x, Tensor) else np.asarray(x)
     if arr.dtype.kind != "f":
         raise TypeError(f"normalize: expected floating input, got {arr.dtype}; "
                         f"call to_float first")

@@ -70,8 +70,8 @@ def _rng(generator):
 
 
 def _write(tensor, values):
-    """Copy values into tensor.data (cast to its dtype), outside autograd."""
-    np.copyto(tensor.data, values, casting="unsafe")
+    """Copy values into tensor._data (cast to its dtype), outside autograd."""
+    np.copyto(tensor._data, values, casting="unsafe")
     tensor._version[0] += 1
     return tensor
 
@@ -123,10 +123,10 @@ def orthogonal_(tensor, gain=1, generator=None):
     dims after the first are flattened."""
     if tensor.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
-    if tensor.data.size == 0:
+    if tensor._data.size == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.data.size // rows
+    cols = tensor._data.size // rows
     flat = _rng(generator).normal(0.0, 1.0, (rows, cols))
     if rows < cols:
         flat = flat.T

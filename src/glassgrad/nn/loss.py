@@ -22,7 +22,7 @@ def _buffer(t):
 
 
 def _raw(t):
-    return t.data if isinstance(t, Tensor) else np.asarray(t)
+    return t._data if isinstance(t, Tensor) else np.asarray(t)
 
 
 def _reduce(loss, reduction):

@@ -14,7 +14,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from .. import _dtype
-from ..autograd.graph import _Glass, no_grad
+from ..autograd.graph import _state, no_grad
 from ..autograd.tensor import Tensor
 
 
@@ -26,7 +26,7 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         if data is None:
             data = np.empty(0, dtype=_dtype.get_default_dtype())
-        super().__init__(data.data if isinstance(data, Tensor) else data,
+        super().__init__(data._data if isinstance(data, Tensor) else data,
                          requires_grad=requires_grad)
 
     def __repr__(self):
@@ -227,10 +227,10 @@ class Module:
             if not isinstance(t, Tensor):
                 continue  # scalar-engine Values hold Python floats
             if t.dtype.kind == "f" and t.dtype != dt:
-                t.data = t.data.astype(dt)
+                t._data = t._data.astype(dt)
                 t._version[0] += 1
                 if t.grad is not None:
-                    t.grad = Tensor._from_op(t.grad.data.astype(dt), None, ())
+                    t.grad = Tensor._from_op(t.grad._data.astype(dt), None, ())
         return self
 
     def float(self):
@@ -280,7 +280,7 @@ class Module:
                 if k not in state_dict:
                     continue
                 value = state_dict[k]
-                arr = value.data if isinstance(value, Tensor) else np.asarray(value)
+                arr = value._data if isinstance(value, Tensor) else np.asarray(value)
                 if arr.shape != target.shape:
                     raise ValueError(f"load_state_dict for {type(self).__name__}: size mismatch "
                                      f"for '{k}': the checkpoint has shape {tuple(arr.shape)}, "
@@ -288,7 +288,7 @@ class Module:
                 if arr.dtype.kind not in "fiub":
                     raise TypeError(f"load_state_dict: '{k}' holds non-numeric data "
                                     f"({arr.dtype})")
-                np.copyto(target.data, arr, casting="unsafe")
+                np.copyto(target._data, arr, casting="unsafe")
                 target._version[0] += 1
         return _IncompatibleKeys(missing, unexpected)
 
@@ -298,12 +298,12 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         # ops created inside remember this call (ctx.scope), so pictures can group them
-        outer = _Glass.scope
-        _Glass.scope = (*outer, self)
+        outer = _state.scope
+        _state.scope = (*outer, self)
         try:
             return self.forward(*args, **kwargs)
         finally:
-            _Glass.scope = outer
+            _state.scope = outer
 
     def extra_repr(self) -> str:
         return ""

@@ -48,7 +48,7 @@ class ValueParameter(Value):
 
     def detach(self):
         """A new leaf Value holding the same number."""
-        return Value(self.data, self.label)
+        return Value(self._data, self.label)
 
 
 class _ScalarModule(Module):
@@ -75,7 +75,7 @@ class _ScalarModule(Module):
         if not keep_vars:
             for k, v in out.items():
                 if isinstance(v, Value):
-                    out[k] = float(v.data)
+                    out[k] = float(v._data)
         return out
 
     def load_state_dict(self, state_dict, strict=True):
@@ -88,7 +88,7 @@ class _ScalarModule(Module):
                            f"{', '.join(unexpected) or '-'}")
         for k, p in own.items():
             if k in state_dict:
-                p.data = float(state_dict[k])
+                p._data = float(state_dict[k])
         return _IncompatibleKeys(missing, unexpected)
 
 

@@ -31,7 +31,7 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                x = np.array(float(p.data)) if isinstance(p, Value) else p.data
+                x = np.array(float(p._data)) if isinstance(p, Value) else p._data
                 self._init_state(x, self.state[p], group)
 
     def _validate(self, options):

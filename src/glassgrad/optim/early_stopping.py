@@ -54,7 +54,7 @@ class EarlyStopping:
             self.best_epoch = self.epoch
             self.num_bad_epochs = 0
             if self.restore_best and model is not None:
-                self.best_state = {k: np.array(v.data if isinstance(v, Tensor) else v)
+                self.best_state = {k: np.array(v._data if isinstance(v, Tensor) else v)
                                    for k, v in model.state_dict().items()}
         else:
             self.num_bad_epochs += 1

@@ -115,13 +115,13 @@ class Optimizer:
             for group in self.param_groups:
                 for p in group["params"]:
                     if isinstance(p, Value):
-                        x = np.array(float(p.data))
+                        x = np.array(float(p._data))
                         self._update(x, np.array(float(p.grad)), self.state[p], group)
-                        p.data = float(x)
+                        p._data = float(x)
                     elif p.grad is not None:
-                        g = p.grad.data if isinstance(p.grad, Tensor) else np.asarray(p.grad)
-                        self._update(p.data, g, self.state[p], group)
-                        p._version[0] += 1  # the update changed p.data in place
+                        g = p.grad._data if isinstance(p.grad, Tensor) else np.asarray(p.grad)
+                        self._update(p._data, g, self.state[p], group)
+                        p._version[0] += 1  # the update changed p._data in place
         return loss
 
     def _update(self, x, g, state, group):
@@ -196,8 +196,8 @@ class Optimizer:
 # ----------------------------------------------------------------------------- helpers
 def _check_param(name, i, p):
     if isinstance(p, Value):
-        if isinstance(p.data, bool) or not isinstance(p.data, numbers.Real):
-            raise TypeError(f"{name}: Value parameter {i} holds {p.data!r}, not a real number")
+        if isinstance(p._data, bool) or not isinstance(p._data, numbers.Real):
+            raise TypeError(f"{name}: Value parameter {i} holds {p._data!r}, not a real number")
         return
     if not isinstance(p, Tensor):
         raise TypeError(f"{name}: can only optimize Tensors and Values, but parameter {i} is "
@@ -226,7 +226,7 @@ def _copy(v):
 def _cast(name, index, key, value, p):
     """A private copy of a saved state value, float arrays cast to the parameter's dtype."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if key == "step":  # a 0-d float32 array, as torch keeps it, whatever it was saved as
         return np.array(value, dtype=np.float32)
     if not isinstance(value, (np.ndarray, np.generic)):

@@ -79,7 +79,7 @@ def evaluate_arrays(model, x, y, batch_size=512):
             logits = model(Tensor(x[i:i + batch_size]))
             yb = Tensor(y[i:i + batch_size])
             losses.append(F.cross_entropy(logits, yb, reduction="sum").item())
-            preds.append(logits.data.argmax(1))
+            preds.append(logits._data.argmax(1))
     pred = np.concatenate(preds) if preds else np.zeros(0, np.int64)
     n = max(len(y), 1)
     return sum(losses) / n, float((pred == y).mean()) if len(y) else 0.0, pred
@@ -168,7 +168,7 @@ def fit(config, out_dir, resume=False, log=print, stop_after=None):
             n = len(yb)
             seen += n
             total_loss += loss.item() * n
-            correct += int((logits.data.argmax(1) == yb.data).sum())
+            correct += int((logits._data.argmax(1) == yb._data).sum())
             if cfg["progress"]:
                 rate = seen / max(time.perf_counter() - t0, 1e-9)
                 bar.set_postfix(loss=f"{loss.item():.4f}", rate=f"{rate:,.0f}/s", refresh=False)

@@ -123,7 +123,7 @@ def _gradients(root, order):
     if not root.requires_grad:
         raise ValueError(f"animate: the root (shape {root.shape}) does not require grad, so "
                          "there is no backward pass to step through")
-    if root.data.size != 1:
+    if root._data.size != 1:
         raise ValueError(f"animate: the root must have one element (a loss), got shape "
                          f"{root.shape}")
     freed = any(n.grad_fn is not None and n.grad_fn.saved is None for n in order)
@@ -205,7 +205,7 @@ class _Captions:
     def expr(self, n, values):
         """``x0 * w0``, ``sigmoid(n)``; with ``values`` the inputs' values instead of names."""
         if values:
-            args = [_factor(self.num(p.data)) for p in n.parents]
+            args = [_factor(self.num(p._data)) for p in n.parents]
         else:
             args = [_wrap(self.name(p)) for p in n.parents]
         op = n.op
@@ -222,7 +222,7 @@ class _Captions:
 
     def forward(self, i):
         n = self.order[i]
-        name, value = self.names[i], self.num(n.data)
+        name, value = self.names[i], self.num(n._data)
         hot = [f"n{i}"]
         if not n.parents:
             if isinstance(n, Value) or not n.requires_grad:
@@ -235,7 +235,7 @@ class _Captions:
                     "detail": f"{name} is {kind}: its value is given, not computed.",
                     "hot": hot}
         text = f"{name} = {self.expr(n, False)}"
-        if all(np.size(p.data) == 1 for p in n.parents):
+        if all(np.size(p._data) == 1 for p in n.parents):
             text += f" = {self.expr(n, True)}"
         hot += [f"o{i}", f"o{i}-n{i}"] + [f"n{self.pos[id(p)]}-o{i}" for p in n.parents]
         inputs = list(dict.fromkeys(self.name(p) for p in n.parents))

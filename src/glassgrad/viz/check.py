@@ -97,7 +97,7 @@ def _forward_of(op):
 
 def _value_replay(order, parents, root):
     steps = [(i, _forward_of(n.op), parents[i]) for i, n in enumerate(order) if parents[i]]
-    base = [float(n.data) for n in order]
+    base = [float(n._data) for n in order]
 
     def f(i, x):
         vals = list(base)
@@ -129,7 +129,7 @@ def _check_values(order, parents, root, leaves, fn, eps, tol):
     if fn is None:
         replay = _value_replay(order, parents, root)
         for i in leaves:
-            x = float(order[i].data)
+            x = float(order[i]._data)
             num = (replay(i, x + eps) - replay(i, x - eps)) / (2 * eps)
             results[i] = _verdict(float(order[i].grad), num, tol, False)
         return results
@@ -137,14 +137,14 @@ def _check_values(order, parents, root, leaves, fn, eps, tol):
         leaf = order[i]
         if not isinstance(leaf, Value):
             continue
-        x = leaf.data
+        x = leaf._data
         try:
-            leaf.data = x + eps
+            leaf._data = x + eps
             hi = _root_value(fn())
-            leaf.data = x - eps
+            leaf._data = x - eps
             lo = _root_value(fn())
         finally:
-            leaf.data = x
+            leaf._data = x
         results[i] = _verdict(float(leaf.grad), (hi - lo) / (2 * eps), tol, False)
     return results
 
@@ -158,21 +158,21 @@ def _check_tensors(order, parents, root, leaves, fn, eps, tol, seed):
     rng = np.random.default_rng(seed)
     originals = {}
     for i, n in enumerate(order):  # every floating leaf runs in float64 during the check
-        if not parents[i] and n.data.dtype.kind == "f":
-            originals[i] = n.data
+        if not parents[i] and n._data.dtype.kind == "f":
+            originals[i] = n._data
     try:
         for i, arr in originals.items():
-            order[i].data = np.array(arr, dtype=np.float64)
+            order[i]._data = np.array(arr, dtype=np.float64)
         with no_grad():
             base = _root_value(fn())
-        drawn = float(np.asarray(order[root].data, dtype=np.float64).reshape(-1)[0])
+        drawn = float(np.asarray(order[root]._data, dtype=np.float64).reshape(-1)[0])
         if not abs(base - drawn) <= 1e-3 * max(abs(drawn), 1.0):
             raise ValueError(f"draw_graph(check=True): fn() gives {base:.6g} but the drawn "
                              f"root holds {drawn:.6g}; fn must recompute this root from the "
                              f"same leaves (and be deterministic: model.eval() for dropout)")
         results = {}
         for i in leaves:
-            x = order[i].data
+            x = order[i]._data
             g = order[i].grad
             ana = None if g is None else np.asarray(getattr(g, "data", g), dtype=np.float64)
 
@@ -207,7 +207,7 @@ def _check_tensors(order, parents, root, leaves, fn, eps, tol, seed):
         return results
     finally:
         for i, arr in originals.items():
-            order[i].data = arr
+            order[i]._data = arr
 
 
 def check_leaves(order, parents, root, leaves, fn=None, eps=1e-6, tol=1e-3, seed=0):
@@ -216,8 +216,8 @@ def check_leaves(order, parents, root, leaves, fn=None, eps=1e-6, tol=1e-3, seed
 
     if isinstance(order[root], Value):
         return _check_values(order, parents, root, leaves, fn, eps, tol)
-    if order[root].data.size != 1:
+    if order[root]._data.size != 1:
         raise ValueError(f"draw_graph(check=True): the root has shape "
-                         f"{tuple(order[root].data.shape)}; the check needs a one-element "
+                         f"{tuple(order[root]._data.shape)}; the check needs a one-element "
                          f"root (a loss)")
     return _check_tensors(order, parents, root, leaves, fn, eps, tol, seed)

@@ -191,7 +191,7 @@ def _drawn_leaves(p):
 def _checkable(n):
     if isinstance(n, Value):
         return True
-    return bool(getattr(n, "requires_grad", False)) and n.data.dtype.kind == "f"
+    return bool(getattr(n, "requires_grad", False)) and n._data.dtype.kind == "f"
 
 
 def _emit(g, path, p, by_path, children, opts, checks):
@@ -263,7 +263,7 @@ def _value_record(n, p, opts, res):
     prec = opts.precision
     fields = [_rec(_name(n, p))]
     if opts.values:
-        fields.append(f"data {fmt.number(n.data, prec)}")
+        fields.append(f"data {fmt.number(n._data, prec)}")
     if opts.grads:
         fields.append(f"grad {fmt.number(n.grad, prec)}")
     if res is not None:
@@ -285,13 +285,13 @@ def _row(label, lines, bgcolor=None):
 def _title_row(n, p, opts):
     name = _name(n, p)
     parts = []
-    shape = fmt.shape_text(n.data.shape) if opts.shapes else ""
+    shape = fmt.shape_text(n._data.shape) if opts.shapes else ""
     if name:
         parts.append(f"<b>{fmt.esc(name)}{' ' + shape if shape else ''}</b>")
     elif shape:
         parts.append(shape)
     if opts.shapes:
-        parts.append(f'<font color="{GREY}">{n.data.dtype}</font>')
+        parts.append(f'<font color="{GREY}">{n._data.dtype}</font>')
     if not parts:
         return ""
     return f'<tr><td colspan="2" align="left">{" ".join(parts)}</td></tr>'
@@ -301,7 +301,7 @@ def _tensor_label(n, p, opts, res):
     rows = [_title_row(n, p, opts)]
     prec, spark = opts.precision, opts.sparklines
     if opts.values:
-        rows.append(_row("data", fmt.summary_lines(np.asarray(n.data), prec, spark)))
+        rows.append(_row("data", fmt.summary_lines(np.asarray(n._data), prec, spark)))
     if opts.grads and n.grad is not None:
         g = np.asarray(getattr(n.grad, "data", n.grad))
         rows.append(_row("grad", fmt.summary_lines(g, prec, spark)))
@@ -350,10 +350,10 @@ def _op_label(n, p, opts):
 
 def _saved_text(s, n, p):
     shape = fmt.shape_text(np.shape(s)) if hasattr(s, "shape") else type(s).__name__
-    if s is n.data:
+    if s is n._data:
         return f"out {shape}"
     for k, parent in enumerate(n.parents):
-        if s is parent.data:
+        if s is parent._data:
             return f"{_name(parent, p) or f'input {k}'} {shape}"
     return f"array {shape}"
 
@@ -368,7 +368,7 @@ def _box(g, b, p, opts, checks):
                      f"param{'s' if params != 1 else ''}")]
     if opts.shapes:
         for i in b.outputs[:3]:
-            lines.append(fmt.esc(f"out {fmt.shape_text(p.order[i].data.shape)}"))
+            lines.append(fmt.esc(f"out {fmt.shape_text(p.order[i]._data.shape)}"))
     attrs = dict(STYLES["module"])
     results = [checks[i] for i in b.members if i in checks]
     if results:

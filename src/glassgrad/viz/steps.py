@@ -238,7 +238,7 @@ def _rule_text(ctx, pos):
 def _fit(g, p, ctx, k):
     """The gradient at input p's shape and dtype, as the backward driver makes it."""
     g = as_ndarray(g)
-    shape = p.data.shape
+    shape = p._data.shape
     if g.shape != shape:
         try:
             g = sum_to(g, shape)
@@ -247,7 +247,7 @@ def _fit(g, p, ctx, k):
         if g is None or g.shape != shape:
             raise RuntimeError(f"{ctx.name}: backward gave a gradient that does not fit input "
                                f"{k} of shape {shape}")
-    return g if g.dtype == p.data.dtype else g.astype(p.data.dtype)
+    return g if g.dtype == p._data.dtype else g.astype(p._data.dtype)
 
 
 # ----------------------------------------------------------------------------- the table
@@ -258,7 +258,7 @@ def fmt(v, digits=4, max_items=6):
     if isinstance(v, str):
         return v
     if isinstance(v, Tensor):
-        v = v.data
+        v = v._data
     a = np.asarray(v)
     if a.ndim == 0:
         return _num(a.item(), digits)
@@ -294,7 +294,7 @@ def explain(root, print=True, grad=None):  # noqa: A002  (the issue's name for t
     order = toposort(root)
     names = _names(order)
     rname = names[id(root)]
-    lines = [f"backward pass of {rname} = {fmt(root.data)}"]
+    lines = [f"backward pass of {rname} = {fmt(root._data)}"]
     if not steps:
         lines.append(f"  ({rname} is a leaf or needs no gradient: nothing to propagate)")
     else:
@@ -304,7 +304,7 @@ def explain(root, print=True, grad=None):  # noqa: A002  (the issue's name for t
             for j, (_, lbl, loc, d) in enumerate(s.rows()):
                 first = j == 0
                 rows.append((str(s.index + 1) if first else "", s.label if first else "",
-                             s.op if first else "", fmt(s.node.data) if first else "",
+                             s.op if first else "", fmt(s.node._data) if first else "",
                              lbl, fmt(s.upstream) if first else "", fmt(loc), fmt(d)))
         widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
         line = "  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip()

@@ -196,7 +196,7 @@ def _erf(x):
 
 def _raw(a):
     """The ndarray behind a Tensor: masks and tie shares are constants, never graph nodes."""
-    return a.data if isinstance(a, Tensor) else a
+    return a._data if isinstance(a, Tensor) else a
 
 
 # ------------------------------------------------------------------------------ activations
@@ -406,7 +406,7 @@ def promote(input, other):
     dtype (numpy would often pick float64; torch keeps float32).
     """
     t = type(other)
-    if (t is float or t is int) and isinstance(input, Tensor) and input.data.dtype.kind == "f":
+    if (t is float or t is int) and isinstance(input, Tensor) and input._data.dtype.kind == "f":
         return input, other  # the common case, decided without further calls
     x = input if isinstance(input, Tensor) else as_tensor(input)
     y = operand(other, x)
@@ -534,7 +534,7 @@ def minimum(input, other):
 
 
 def where(condition, input, other):
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != bool:
         cond = cond.astype(bool)
     if isinstance(input, Tensor):
@@ -551,8 +551,8 @@ def where(condition, input, other):
 # ------------------------------------------------------------------------------ comparisons
 def _compare(ufunc):
     def fn(input, other):
-        x = input.data if isinstance(input, Tensor) else np.asarray(input)
-        y = other.data if isinstance(other, Tensor) else other
+        x = input._data if isinstance(input, Tensor) else np.asarray(input)
+        y = other._data if isinstance(other, Tensor) else other
         return Tensor._from_op(np.asarray(ufunc(x, y)), None, ())
 
     fn.__name__ = ufunc.__name__

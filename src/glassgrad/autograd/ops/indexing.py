@@ -108,13 +108,13 @@ def _index_item(i, op):
                              "use flip() to reverse")
         return i
     if isinstance(i, Tensor):
-        i = i.data
+        i = i._data
     elif isinstance(i, (bool, np.bool_)):
         return np.asarray(i)
     elif isinstance(i, numbers.Integral):
         return int(i)
     elif isinstance(i, (list, tuple)):
-        i = np.asarray([a.data if isinstance(a, Tensor) else a for a in i])
+        i = np.asarray([a._data if isinstance(a, Tensor) else a for a in i])
         if i.size == 0:
             i = i.astype(np.int64)
     if not isinstance(i, np.ndarray):
@@ -204,9 +204,9 @@ def setitem(self, index, value):
                 f"setitem: assigning a value that requires grad (shape {value.shape}) is not "
                 "supported: the result would not be differentiable. Build the tensor "
                 "out of place (gg.cat, gg.where, F.pad) or assign value.detach()")
-        value = value.data
+        value = value._data
     basic, advanced = _parse_index(index, self.shape, "setitem")
-    target = self.data if basic is None else self.data[basic]
+    target = self._data if basic is None else self._data[basic]
     try:
         if advanced is None:
             target[...] = value

@@ -22,7 +22,7 @@ from .elementwise import promote
 
 def _raw(a):
     """The ndarray behind a Tensor: masks and signs are constants, never graph nodes."""
-    return a.data if isinstance(a, Tensor) else a
+    return a._data if isinstance(a, Tensor) else a
 
 
 def _reduction(op, reduction, size_average=None, reduce=None):

@@ -465,7 +465,7 @@ def clone(input, *, memory_format=None):
 def contiguous(input, memory_format=None):
     """The tensor itself when its data is C-contiguous, else a contiguous copy (clone)."""
     x = as_tensor(input)
-    return x if x.data.flags.c_contiguous else Clone.apply(x)
+    return x if x._data.flags.c_contiguous else Clone.apply(x)
 
 
 # ------------------------------------------------------------------------------ join

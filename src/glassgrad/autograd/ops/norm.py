@@ -41,7 +41,7 @@ def _psum(a, b, axes):
 
 
 def _numel(a):
-    return a.data.size if isinstance(a, Tensor) else a.size
+    return a._data.size if isinstance(a, Tensor) else a.size
 
 
 def _moments(x, axes):
@@ -199,7 +199,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     elif running_mean is None or running_var is None:
         raise ValueError(f"{op}: running_mean and running_var are needed in eval mode "
                          "(training=False)")
-    stats = [t.data if isinstance(t, Tensor) else t for t in (running_mean, running_var)]
+    stats = [t._data if isinstance(t, Tensor) else t for t in (running_mean, running_var)]
     out = BatchNorm.apply(x, _optional(weight), _optional(bias), *stats, bool(training),
                           float(momentum), float(eps))
     if training:
@@ -245,9 +245,9 @@ def dropout(input, p=0.5, training=True, inplace=False):
 def _renorm_rows(w, idx, max_norm, norm_type):
     """Scale (in place, outside autograd) the looked-up rows whose norm exceeds max_norm."""
     rows = np.unique(idx)
-    norms = np.linalg.norm(w.data[rows], ord=norm_type, axis=1)
+    norms = np.linalg.norm(w._data[rows], ord=norm_type, axis=1)
     scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-    w.data[rows] *= scale[:, None].astype(w.dtype)
+    w._data[rows] *= scale[:, None].astype(w.dtype)
     w._version[0] += 1
 
 
@@ -261,7 +261,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     op = "embedding"
     if scale_grad_by_freq or sparse:
         raise NotImplementedError(f"{op}: scale_grad_by_freq and sparse are not supported")
-    idx = np.asarray(input.data if isinstance(input, Tensor) else input)
+    idx = np.asarray(input._data if isinstance(input, Tensor) else input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be an integer tensor, got dtype {idx.dtype}")
     w = as_tensor(weight)

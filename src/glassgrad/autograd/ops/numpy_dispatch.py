@@ -25,7 +25,7 @@ _FUNCTIONS = {}  # filled from each op module's NUMPY_FUNCTIONS by ops/__init__.
 
 def _non_differentiable(ufunc, inputs):
     """Ufuncs with no useful gradient (sign, floor, logical ops) return plain tensors."""
-    raw = [a.data if isinstance(a, Tensor) else a for a in inputs]
+    raw = [a._data if isinstance(a, Tensor) else a for a in inputs]
     return Tensor._from_op(np.asarray(ufunc(*raw)), None, ())
 
 
@@ -59,9 +59,22 @@ def ufunc(uf, method, inputs, kwargs):
                     "Tensors; use a glassgrad op, or .numpy() / .detach() for plain arrays")
 
 
+def _plain(x, name):
+    """A Tensor outside the graph as its array (what numpy sees of a torch tensor)."""
+    if isinstance(x, Tensor):
+        if x.requires_grad:
+            raise TypeError(f"numpy.{name} is not supported on a glassgrad Tensor that "
+                            f"requires grad (shape {x.shape}); use a glassgrad op, or call it "
+                            "on tensor.detach().numpy()")
+        return x._data
+    if isinstance(x, (list, tuple)):
+        return type(x)(_plain(a, name) for a in x)
+    return x
+
+
 def function(func, args, kwargs):
     fn = _FUNCTIONS.get(func)
-    if fn is None:
-        raise TypeError(f"numpy.{func.__name__} is not supported on glassgrad Tensors; use a "
-                        "glassgrad op, or call it on tensor.detach().numpy()")
+    if fn is None:  # no glassgrad version: numpy runs on the arrays, as for torch tensors
+        name = func.__name__
+        return func(*_plain(args, name), **{k: _plain(v, name) for k, v in kwargs.items()})
     return fn(*args, **kwargs)

@@ -283,7 +283,7 @@ def _extreme(name, op_all, op_dim, argfn, pairwise):
             index = np.zeros((), np.int64)
             return result(op_dim.apply(x, None, keepdim, index), Tensor._from_op(index, None, ()))
         _nonempty(x, (a,), name)
-        index = argfn(x.data, axis=a, keepdims=True).astype(np.int64, copy=False)
+        index = argfn(x._data, axis=a, keepdims=True).astype(np.int64, copy=False)
         values = op_dim.apply(x, a, keepdim, index)
         indices = index if keepdim else index.squeeze(a)
         return result(values, Tensor._from_op(indices, None, ()))
@@ -482,7 +482,7 @@ def _constant(result):
 
 def _index_of(name, argfn):
     def fn(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        x = input.data if isinstance(input, Tensor) else np.asarray(input)
+        x = input._data if isinstance(input, Tensor) else np.asarray(input)
         dim, keepdim = pick_dim(dim, axis, name), pick_keepdim(keepdim, keepdims)
         a = None
         if dim is not None:
@@ -506,7 +506,7 @@ argmin = _index_of("argmin", np.argmin)
 
 def _truth(name, npfn):
     def fn(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        x = input.data if isinstance(input, Tensor) else np.asarray(input)
+        x = input._data if isinstance(input, Tensor) else np.asarray(input)
         axes = _dims(dim, axis, x.ndim, name)
         return _constant(npfn(x, axis=axes, keepdims=pick_keepdim(keepdim, keepdims)))
 
@@ -580,7 +580,7 @@ def _np_index(fn):
 def _np_truth(fn):
     def np_fn(a, axis=None, out=None, keepdims=False, *, where=None):
         _np_only(fn.__name__, out=out, where=where)
-        x = a.data if isinstance(a, Tensor) else np.asarray(a)
+        x = a._data if isinstance(a, Tensor) else np.asarray(a)
         return _constant(getattr(np, fn.__name__)(x, axis=axis, keepdims=keepdims))
 
     return np_fn

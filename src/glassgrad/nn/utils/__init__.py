@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd.ops.movement import cat
+from ...autograd.tensor import Tensor
 from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 
 
@@ -15,16 +16,16 @@ def parameters_to_vector(parameters):
 
 def vector_to_parameters(vec, parameters):
     """Copy consecutive slices of the 1-D ``vec`` into the parameters, in place."""
-    data = vec.data if hasattr(vec, "data") else np.asarray(vec)
+    data = vec._data if isinstance(vec, Tensor) else np.asarray(vec)
     if data.ndim != 1:
         raise TypeError(f"vector_to_parameters: expected a 1-D vector, got shape {data.shape}")
     start = 0
     for p in parameters:
-        n = p.data.size
+        n = p._data.size
         if start + n > data.size:
             raise ValueError(f"vector_to_parameters: the vector has {data.size} values, too few "
                              "for the parameters")
-        np.copyto(p.data, data[start:start + n].reshape(p.shape), casting="unsafe")
+        np.copyto(p._data, data[start:start + n].reshape(p.shape), casting="unsafe")
         p._version[0] += 1
         start += n
 

@@ -21,7 +21,7 @@ def _params(parameters):
 
 
 def _array(g):
-    return g.data if isinstance(g, Tensor) else np.asarray(g, dtype=np.float64)
+    return g._data if isinstance(g, Tensor) else np.asarray(g, dtype=np.float64)
 
 
 def _vector_norm(a, norm_type):
@@ -48,7 +48,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
 def _scale_(p, factor):
     g = p.grad
     if isinstance(g, Tensor):
-        g.data *= factor.astype(g.dtype)
+        g._data *= factor.astype(g.dtype)
         g._version[0] += 1
     else:
         p.grad = float(g) * float(factor)
@@ -80,7 +80,7 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     for p in _params(parameters):
         g = p.grad
         if isinstance(g, Tensor):
-            np.clip(g.data, -clip_value, clip_value, out=g.data)
+            np.clip(g._data, -clip_value, clip_value, out=g._data)
             g._version[0] += 1
         else:
             p.grad = min(max(float(g), -clip_value), clip_value)
