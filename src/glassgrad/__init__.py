@@ -51,7 +51,12 @@ from ._dtype import (
     uint8,
 )
 from .autograd import Function, Tensor, Value, enable_grad, no_grad, set_grad_enabled
-from .autograd.graph import is_grad_enabled
+from .autograd.graph import (
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    retain_grads,
+)
 from .autograd.ops import TORCH_FUNCTIONS as _TORCH_FUNCTIONS
 from .autograd.tensor import is_tensor
 from .random import get_rng_state, initial_seed, manual_seed, set_rng_state
@@ -66,6 +71,7 @@ __all__ = [
     "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace", "eye", "rand", "randn",
     "randint", "randperm", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
     "randn_like", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "inference_mode", "is_inference_mode_enabled", "retain_grads",
     "manual_seed", "initial_seed", "get_rng_state", "set_rng_state", "is_tensor",
     "save", "load", "CheckpointError",
     "float16", "half", "float32", "float", "float64", "double", "uint8", "int8", "int16",

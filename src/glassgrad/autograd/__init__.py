@@ -10,7 +10,9 @@ from .function import OPS, Context, Function, register
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import (
     enable_grad,
+    inference_mode,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     retain_grads,
     run_backward,
@@ -59,4 +61,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 __all__ = ["Function", "Context", "OPS", "register", "grad", "gradcheck", "gradgradcheck",
            "GradcheckError", "detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled",
-           "is_grad_enabled", "retain_grads", "toposort", "Tensor", "Value", "np"]
+           "is_grad_enabled", "retain_grads", "inference_mode", "is_inference_mode_enabled",
+           "toposort", "Tensor", "Value", "np"]

@@ -136,6 +136,8 @@ class Function:
         i = 0
         for a in args:
             if isinstance(a, Tensor):
+                if a._base is not None and a._base.grad_fn is not a._base_fn:
+                    _refresh(a)  # its base was changed in place since: see inplace.py
                 arrays[i] = a._data
                 parents.append(a)
                 index.append(i)
@@ -162,21 +164,21 @@ class Function:
         data = raw if type(raw) is np.ndarray else np.asarray(raw)
         if any_req and state.grad_enabled and cls.differentiable and data.dtype.kind == "f":
             ctx.arg_index = index
+            ctx.versions = versions
             out = Tensor._from_op(data, ctx, parents)
             if cls.is_view:
-                out._version = parents[0]._version
+                _share(out, parents[0])
             if ctx.saved:
                 if raw is not data:  # a numpy scalar became a 0-d array: keep the identity
                     ctx.saved = tuple(data if v is raw else v for v in ctx.saved)
                 versions.append(out._version[0])  # last: the output's
-                ctx.versions = versions
                 if has_const_array:
                     ctx.args = arrays
         else:
             ctx.saved = ()
             out = Tensor._from_op(data, None, ())
             if cls.is_view:
-                out._version = parents[0]._version
+                _share(out, parents[0])
         if state.anomaly:
             anomaly.check_forward(ctx, data)
         return out
@@ -250,6 +252,22 @@ class Function:
     @staticmethod
     def backward(ctx, *grads):
         raise NotImplementedError
+
+
+def _share(out, x):
+    """``out`` is a view of ``x`` when their arrays overlap: it shares x's version counter
+    and remembers the base (the tensor that owns the memory) for in-place changes."""
+    d = out._data
+    if d is x._data or np.may_share_memory(d, x._data):
+        out._version = x._version
+        base = x._base if x._base is not None else x
+        out._base, out._base_fn = base, base.grad_fn
+
+
+def _refresh(view):
+    from .inplace import refresh_view
+
+    refresh_view(view)
 
 
 Context = Function  # the ctx passed to forward/backward is the Function instance itself

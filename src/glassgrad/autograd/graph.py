@@ -19,6 +19,12 @@ import threading
 
 import numpy as np
 
+_HISTORY = [False]  # set once any tensor in this process was changed in place in a graph
+
+
+def mark_history():
+    _HISTORY[0] = True
+
 
 def toposort(root):
     """Return the nodes reachable from ``root`` so that every node follows its parents.
@@ -26,6 +32,8 @@ def toposort(root):
     Depth first with an explicit stack of (node, iterator over its parents): each node and
     each edge is visited once, parents in order, so the order is the same on every run.
     """
+    if _HISTORY[0]:
+        return _toposort(root, _parents)
     order, seen = [], {id(root)}
     stack = [(root, iter(root.parents))]
     push, pop, visit = stack.append, stack.pop, order.append
@@ -42,6 +50,50 @@ def toposort(root):
             pop()
             visit(node)
     return order
+
+
+def _toposort(root, parents_of):
+    """toposort, with each node's parents given by ``parents_of(node)``."""
+    order, seen = [], {id(root)}
+    stack = [(root, iter(parents_of(root)))]
+    while stack:
+        node, parents = stack[-1]
+        for p in parents:
+            if id(p) not in seen:
+                seen.add(id(p))
+                ps = parents_of(p)
+                if ps:
+                    stack.append((p, iter(ps)))
+                    break
+                order.append(p)
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def _parents(node):
+    """node's parents, each as the version node used: a parent changed in place later is
+    represented by the shell of its old version (see autograd/inplace.py). The answer is
+    stored back in ``node.parents``, so each edge is resolved once."""
+    ps = node.parents
+    for p in ps:
+        if p._history is not None:
+            break
+    else:
+        return ps
+    versions = node.grad_fn.versions
+    ps = tuple(_at_version(p, versions[k]) if p._history is not None else p
+               for k, p in enumerate(ps))
+    node.parents = ps
+    return ps
+
+
+def _at_version(t, version):
+    for end, old in t._history:
+        if version < end:
+            return old
+    return t
 
 
 def toposort_many(roots):
@@ -158,6 +210,10 @@ class set_grad_enabled(_Switch):  # noqa: N801
 
     def __enter__(self):
         return self  # the switch happened in __init__; _prev holds the mode before it
+
+    def __call__(self, fn):
+        _state.grad_enabled = self._prev["grad_enabled"]  # a decorator switches per call
+        return super().__call__(fn)
 
 
 class inference_mode(_Switch):  # noqa: N801

@@ -257,6 +257,10 @@ class Tensor:
                 "grad_fn; make sure some input was created with requires_grad=True and that "
                 "the computation did not run under no_grad()"
             )
+        if self._base is not None and self._base.grad_fn is not self._base_fn:
+            from .inplace import refresh_view
+
+            refresh_view(self)  # its base was changed in place since it was made
         grad = _seed_gradient(self, gradient, create_graph)
         if retain_graph is None:
             retain_graph = create_graph
@@ -272,84 +276,14 @@ class Tensor:
                 t.grad = g if t.grad is None else t.grad + g
 
     # ------------------------------------------------------------------ in-place ops
+    # add_, mul_, relu_, x += y, x[i] = v, ... are bound from ops/inplace_ops.py
     def _check_inplace(self, op):
-        if self.requires_grad and _state.grad_enabled:
-            if self.grad_fn is None:
-                raise RuntimeError(
-                    f"{op}: a leaf tensor that requires grad (shape {self.shape}) is being used "
-                    "in an in-place operation; wrap it in gg.no_grad() (as optimizers do)"
-                )
-            raise RuntimeError(
-                f"{op}: in-place change of a tensor that is part of the autograd graph "
-                f"(shape {self.shape}, grad_fn={self.grad_fn!r}) is not supported; write the "
-                "out-of-place form, e.g. x = x + y"
-            )
+        """Refuse an in-place change that autograd cannot allow (a leaf that requires grad,
+        outside no_grad)."""
+        if _state.grad_enabled:
+            from .inplace import check_leaf
 
-    def _inplace(self, op, ufunc, other):
-        self._check_inplace(op)
-        other = other._data if isinstance(other, Tensor) else other
-        try:
-            ufunc(self._data, other, out=self._data, casting="same_kind")
-        except (ValueError, TypeError) as e:
-            oshape = np.shape(other)
-            raise RuntimeError(f"{op}: cannot apply in place to a tensor of shape {self.shape} "
-                               f"and dtype {self.dtype} with an operand of shape {oshape}: "
-                               f"{e}") from None
-        self._version[0] += 1
-        return self
-
-    def __iadd__(self, other):
-        return self._inplace("add_", np.add, other)
-
-    def __isub__(self, other):
-        return self._inplace("sub_", np.subtract, other)
-
-    def __imul__(self, other):
-        return self._inplace("mul_", np.multiply, other)
-
-    def __itruediv__(self, other):
-        return self._inplace("div_", np.true_divide, other)
-
-    def add_(self, other, *, alpha=1):
-        return self._inplace("add_", np.add, other if alpha == 1 else other * alpha)
-
-    def sub_(self, other, *, alpha=1):
-        return self._inplace("sub_", np.subtract, other if alpha == 1 else other * alpha)
-
-    def mul_(self, other):
-        return self._inplace("mul_", np.multiply, other)
-
-    def div_(self, other):
-        return self._inplace("div_", np.true_divide, other)
-
-    def zero_(self):
-        self._check_inplace("zero_")
-        self._data[...] = 0
-        self._version[0] += 1
-        return self
-
-    def fill_(self, value):
-        self._check_inplace("fill_")
-        self._data[...] = value._data if isinstance(value, Tensor) else value
-        self._version[0] += 1
-        return self
-
-    def copy_(self, src):
-        self._check_inplace("copy_")
-        src = src._data if isinstance(src, Tensor) else np.asarray(src)
-        try:
-            np.copyto(self._data, np.broadcast_to(src, self.shape), casting="unsafe")
-        except ValueError:
-            raise RuntimeError(f"copy_: source of shape {src.shape} does not broadcast to "
-                               f"{self.shape}") from None
-        self._version[0] += 1
-        return self
-
-    def clamp_(self, min=None, max=None):  # noqa: A002
-        self._check_inplace("clamp_")
-        np.clip(self._data, min, max, out=self._data)
-        self._version[0] += 1
-        return self
+            check_leaf(self, op)
 
     # ------------------------------------------------------------------ numpy protocol
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):

@@ -15,6 +15,7 @@ from . import (
     conv,
     elementwise,
     indexing,
+    inplace_ops,
     linalg,
     loss,
     movement,
@@ -25,7 +26,7 @@ from . import (
 )
 
 MODULES = [elementwise, reduce, softmax, movement, indexing, linalg, loss, classification, conv,
-           norm]
+           norm, inplace_ops]
 
 TORCH_FUNCTIONS = {}
 FUNCTIONAL = {}
@@ -39,6 +40,7 @@ def _install():
         FUNCTIONAL.update(mod.FUNCTIONAL)
         for np_fn, fn in getattr(mod, "NUMPY_FUNCTIONS", {}).items():
             numpy_dispatch.register_function(np_fn, fn)
+    inplace_ops.install_unary()  # x.exp_() for every x.exp() that torch has in place
 
 
 _install()

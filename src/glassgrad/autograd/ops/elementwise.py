@@ -49,7 +49,8 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
+        nx, ny = ctx.needs_input_grad  # save only what backward reads, as torch does
+        ctx.save_for_backward(x if ny else None, y if nx else None)
         return x * y
 
     @staticmethod
@@ -65,7 +66,7 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, y)
         return x / y
 
     @staticmethod
@@ -122,10 +123,14 @@ class Unary(Function):
 
     __slots__ = ()
 
+    reads = "x out"  # what d reads: backward saves only that, as torch does
+
     @staticmethod
     def forward(ctx, x):
-        out = type(ctx).f(x)
-        ctx.save_for_backward(x, out)
+        cls = type(ctx)
+        out = cls.f(x)
+        reads = cls.reads
+        ctx.save_for_backward(x if "x" in reads else None, out if "out" in reads else None)
         return out
 
     @staticmethod
@@ -157,11 +162,16 @@ UNARY = {
 }
 # abs: the gradient at 0 is 0 (sign(0) = 0), as in torch. relu: the gradient at 0 is 0.
 
+# what each derivative above reads (the rest is not saved, so changing it in place is fine)
+_READS = {"abs": "x", "exp": "out", "log": "x", "log1p": "x", "sqrt": "out", "sin": "x",
+          "cos": "x", "tanh": "out", "sigmoid": "out", "relu": "x", "erf": "x"}
+
 UNARY_CLASSES = {}
 for _name, (_f, _d) in UNARY.items():
     UNARY_CLASSES[_name] = register(_name)(
         type(_name.capitalize(), (Unary,),
-             {"__slots__": (), "f": staticmethod(_f), "d": staticmethod(_d)})
+             {"__slots__": (), "f": staticmethod(_f), "d": staticmethod(_d),
+              "reads": _READS.get(_name, "x out")})
     )
 
 

@@ -17,7 +17,6 @@ import numbers
 import numpy as np
 
 from ..function import Function, register
-from ..graph import is_grad_enabled
 from ..tensor import Tensor, as_tensor
 
 
@@ -55,7 +54,7 @@ class Index(Function):
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.index = x.shape, index
-        return x[index]
+        return np.ascontiguousarray(x[index])  # a new tensor is contiguous, as in torch
 
     @staticmethod
     def backward(ctx, grad):
@@ -196,17 +195,20 @@ def getitem(input, index):
 
 
 def setitem(self, index, value):
-    """x[index] = value, in place, for tensors outside the autograd graph."""
-    self._check_inplace("setitem")
-    if isinstance(value, Tensor):
-        if value.requires_grad and is_grad_enabled():
-            raise RuntimeError(
-                f"setitem: assigning a value that requires grad (shape {value.shape}) is not "
-                "supported: the result would not be differentiable. Build the tensor "
-                "out of place (gg.cat, gg.where, F.pad) or assign value.detach()")
-        value = value._data
+    """x[index] = value, in place. Recorded on the graph when x or value is in it: x's
+    grad_fn becomes index_assign (and, for a view, its base's history is rewritten)."""
+    from .. import inplace
+
     basic, advanced = _parse_index(index, self.shape, "setitem")
-    target = self._data if basic is None else self._data[basic]
+    if inplace.recording(self, (value,)):
+        inplace.run(self, "setitem", index_assign, (value, basic, advanced), casting="unsafe")
+        return
+    if isinstance(value, Tensor):
+        value = value._data
+    d = self._data
+    if not d.flags.writeable or 0 in d.strides:
+        inplace.check_writable(d, "setitem")
+    target = d if basic is None else d[basic]
     try:
         if advanced is None:
             target[...] = value
@@ -216,6 +218,61 @@ def setitem(self, index, value):
         raise RuntimeError(f"setitem: cannot assign a value of shape {np.shape(value)} to "
                            f"a tensor of shape {self.shape} at index {index!r}: {e}") from None
     self._version[0] += 1
+
+
+@register("index_assign")
+class IndexAssign(Function):
+    """out = x with out[index] = value (value broadcast over the indexed region).
+
+    The region's old values were overwritten, so x's grad is grad outside the region and 0
+    inside it; value's grad is grad[index] (summed back to value's shape by the driver).
+    """
+
+    __slots__ = ("basic", "advanced", "keep")
+
+    @staticmethod
+    def forward(ctx, x, value, basic, advanced):
+        out = x.copy()
+        keep = np.ones(x.shape, dtype=bool)
+        for a, v in ((out, value), (keep, False)):
+            region = a if basic is None else a[basic]
+            try:
+                if advanced is None:
+                    region[...] = v
+                else:
+                    region[advanced] = v
+            except ValueError as e:
+                raise RuntimeError(f"setitem: cannot assign a value of shape {np.shape(value)} "
+                                   f"to a region of a tensor of shape {x.shape}: {e}") from None
+        ctx.basic, ctx.advanced, ctx.keep = basic, advanced, keep
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        g_value = None
+        if ctx.needs_input_grad[1]:
+            g_value = grad
+            if isinstance(grad, Tensor):
+                if ctx.basic is not None:
+                    g_value = GetItem.apply(g_value, ctx.basic)
+                if ctx.advanced is not None:
+                    g_value = Index.apply(g_value, ctx.advanced)
+            else:
+                if ctx.basic is not None:
+                    g_value = g_value[ctx.basic]
+                if ctx.advanced is not None:
+                    g_value = g_value[ctx.advanced]
+        return np.where(ctx.keep, grad, 0), g_value, None, None
+
+
+def index_assign(input, value, basic, advanced):
+    """Out of place x[index] = value for a parsed index (see ``_parse_index``)."""
+    x = as_tensor(input)
+    if isinstance(value, Tensor):
+        v = value
+    else:
+        v = np.asarray(value, dtype=x.dtype if np.ndim(value) == 0 else None)
+    return IndexAssign.apply(x, v, basic, advanced)
 
 
 TENSOR_METHODS = {"__getitem__": getitem, "__setitem__": setitem}

@@ -118,9 +118,12 @@ class Expand(Function):
     @staticmethod
     def forward(ctx, x, shape):
         try:
-            return np.broadcast_to(x, shape)
+            out = np.broadcast_to(x, shape)
         except ValueError:
             raise RuntimeError(f"expand: cannot expand shape {x.shape} to {shape}") from None
+        if x.flags.writeable:  # torch's expanded views are writable where nothing overlaps
+            out = np.lib.stride_tricks.as_strided(x, out.shape, out.strides, writeable=True)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -298,8 +301,139 @@ def reshape(input, *shape):
     return Reshape.apply(x, shape)
 
 
+@register("view")
+class View(_Reshaping):
+    """out = x with a new shape, sharing x's memory; never a copy."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        try:
+            return np.reshape(x, shape, copy=False)
+        except ValueError:
+            if math.prod(s for s in shape if s != -1) and x.size != math.prod(shape):
+                raise RuntimeError(f"view: shape {shape} is invalid for input of shape "
+                                   f"{x.shape} ({x.size} elements)") from None
+            strides = tuple(st // x.itemsize for st in x.strides)
+            raise RuntimeError(f"view: size {shape} is not compatible with the input's shape "
+                               f"{x.shape} and stride {strides} (at least one dim spans "
+                               "across two contiguous subspaces); use .reshape(...) "
+                               "instead") from None
+
+
+def view(input, *shape):
+    """The same memory seen with another shape. Raises where the strides don't allow it
+    (e.g. after transpose), as torch does; ``reshape`` copies in that case."""
+    x = as_tensor(input)
+    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, numbers.Integral)):
+        raise NotImplementedError(f"view: reinterpreting the dtype ({shape[0]!r}) is not "
+                                  "supported; use .to(dtype), which converts the values")
+    shape = _shape_arg(shape, "view")
+    if sum(s == -1 for s in shape) > 1:
+        raise RuntimeError(f"view: only one dimension can be inferred, got {shape}")
+    return View.apply(x, shape)
+
+
 def view_as(input, other):
+    return view(input, other.shape)
+
+
+def reshape_as(input, other):
     return reshape(input, other.shape)
+
+
+@register("select")
+class Select(Function):
+    """out = x[..., index, ...] along ``dim``, without that dim: a view of x."""
+
+    __slots__ = ("shape", "key")
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, key):
+        ctx.shape, ctx.key = x.shape, key
+        return x[key]
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .indexing import _index_put
+
+        return _index_put(grad, ctx.shape, ctx.key, False), None
+
+
+def select(input, dim, index):
+    x = as_tensor(input)
+    d = _dim_of(x, dim, "select")
+    n, i = x.shape[d], int(index)
+    if not -n <= i < n:
+        raise IndexError(f"select: index {i} is out of range for dim {d} with size {n}")
+    return Select.apply(x, (slice(None),) * d + (i % n, Ellipsis))
+
+
+def unflatten(input, dim, sizes):
+    """Split dim ``dim`` into ``sizes`` (one of them may be -1): a view where possible."""
+    x = as_tensor(input)
+    d = _dim_of(x, dim, "unflatten")
+    sizes = _shape_arg((sizes,), "unflatten")
+    known = math.prod(s for s in sizes if s != -1)
+    if sizes.count(-1) > 1 or (sizes.count(-1) == 0 and known != x.shape[d]) or (
+            sizes.count(-1) == 1 and (known == 0 or x.shape[d] % known)):
+        raise RuntimeError(f"unflatten: sizes {sizes} don't multiply up to the size "
+                           f"{x.shape[d]} of dim {d} of the tensor {x.shape}")
+    sizes = tuple(x.shape[d] // known if s == -1 else s for s in sizes)
+    return reshape(x, x.shape[:d] + sizes + x.shape[d + 1:])
+
+
+@register("diagonal")
+class Diagonal(Function):
+    """out = the diagonal of x's dims (dim1, dim2) at ``offset``, as the last dim; a
+    writable view of x, as in torch. grad is put back on that diagonal."""
+
+    __slots__ = ("shape", "args")
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, offset, dim1, dim2):
+        ctx.shape, ctx.args = x.shape, (offset, dim1, dim2)
+        return _diagonal_view(x, offset, dim1, dim2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .indexing import _index_put
+
+        offset, d1, d2 = ctx.args
+        n = grad.shape[-1]
+        key = [slice(None)] * len(ctx.shape)
+        key[d1] = np.arange(n) + max(-offset, 0)
+        key[d2] = np.arange(n) + max(offset, 0)
+        # numpy puts the diagonal where the two indexed dims were when they are adjacent,
+        # and first otherwise; the view has it last
+        pos = min(d1, d2) if abs(d1 - d2) == 1 else 0
+        g = grad if pos == grad.ndim - 1 else np.moveaxis(grad, -1, pos)
+        return _index_put(g, ctx.shape, tuple(key), False), None, None, None
+
+
+def _diagonal_view(x, offset, d1, d2):
+    n = max(0, min(x.shape[d1] - max(-offset, 0), x.shape[d2] - max(offset, 0)))
+    keep = [k for k in range(x.ndim) if k not in (d1, d2)]
+    shape = tuple(x.shape[k] for k in keep) + (n,)
+    if n == 0 or x.size == 0:
+        return np.empty(shape, dtype=x.dtype)
+    start = [slice(None)] * x.ndim
+    start[d1], start[d2] = slice(max(-offset, 0), None), slice(max(offset, 0), None)
+    strides = tuple(x.strides[k] for k in keep) + (x.strides[d1] + x.strides[d2],)
+    return np.lib.stride_tricks.as_strided(x[tuple(start)], shape, strides,
+                                           writeable=x.flags.writeable)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    x = as_tensor(input)
+    d1, d2 = _dim(dim1, x.ndim, "diagonal"), _dim(dim2, x.ndim, "diagonal")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dim ({d1})")
+    return Diagonal.apply(x, int(offset), d1, d2)
 
 
 def expand(input, *sizes):
@@ -647,8 +781,27 @@ def _pad_map(mode, n, b, a, d):
     return j % n
 
 
+def _stride(self, dim=None):
+    """Steps in elements between neighbours along each dim, as torch reports them."""
+    st = tuple(s // self._data.itemsize for s in self._data.strides)
+    return st if dim is None else st[_dim(dim, self.ndim, "stride")]
+
+
+def _data_ptr(self):
+    return self._data.__array_interface__["data"][0]
+
+
+def _storage_offset(self):
+    """Elements between the start of the base's memory and this view's first element."""
+    base = self._base if self._base is not None else self
+    return (_data_ptr(self) - _data_ptr(base)) // self._data.itemsize
+
+
 TENSOR_METHODS = {
-    "reshape": reshape, "view": reshape, "view_as": view_as, "reshape_as": view_as,
+    "reshape": reshape, "view": view, "view_as": view_as, "reshape_as": reshape_as,
+    "select": select, "unflatten": unflatten, "diagonal": diagonal,
+    "is_contiguous": lambda self, memory_format=None: self._data.flags.c_contiguous,
+    "stride": _stride, "storage_offset": _storage_offset, "data_ptr": _data_ptr,
     "expand": expand, "expand_as": expand_as, "flatten": flatten, "squeeze": squeeze,
     "unsqueeze": unsqueeze, "repeat": repeat, "transpose": transpose, "swapaxes": transpose,
     "swapdims": transpose, "permute": permute, "movedim": movedim, "moveaxis": movedim,
@@ -661,6 +814,7 @@ TORCH_FUNCTIONS = {
     "unsqueeze": unsqueeze, "transpose": transpose, "swapaxes": transpose,
     "swapdims": transpose, "permute": permute, "movedim": movedim, "moveaxis": movedim,
     "t": t, "flip": flip, "clone": clone, "cat": cat, "concat": cat, "concatenate": cat,
+    "select": select, "unflatten": unflatten, "diagonal": diagonal,
     "stack": stack, "split": split, "chunk": chunk, "unbind": unbind, "narrow": narrow,
 }
 FUNCTIONAL = {"pad": pad}

@@ -72,7 +72,7 @@ def cases_of(s, seed=0):
 
 
 FAMILIES = ("elementwise", "reduce", "softmax", "movement", "indexing", "linalg", "conv", "loss",
-            "classification", "norm")
+            "classification", "norm", "views")
 
 
 def load_all():
