@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import glassgrad as gg
+from glassgrad import nn
 from glassgrad.autograd import gradcheck, gradgradcheck
 
 try:
@@ -136,6 +137,23 @@ def test_setitem_with_masks_ints_and_views_of_graph_tensors():
     run_both(f)
 
 
+def test_masked_fill_clamp_and_friends_in_place():
+    def f(L):
+        x = _t(L, [[1.0, -2.0, 0.5], [3.0, -4.0, 2.0]], requires_grad=True)
+        h = x * 1.5
+        h.masked_fill_(h < -1, -1.0)
+        h.clamp_(min=-0.5, max=4.0)
+        h.sub_(x, alpha=0.5)
+        h.div_(2.0).pow_(2).sqrt_()  # each saves its output; the next saves its input
+        g = (x * 0.7).neg_().abs_().tanh_()
+        k = (x * 0.3).sigmoid_()
+        m = (x * x + 1).log_()
+        (h * _t(L, [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]) + g + k * m).sum().backward()
+        return _np(x.grad), _np(h), _np(g)
+
+    run_both(f)
+
+
 def test_zero_fill_and_copy_cut_the_old_history():
     def f(L):
         x = _t(L, [1.0, 2.0, 3.0], requires_grad=True)
@@ -213,6 +231,13 @@ def test_changing_a_saved_tensor_makes_backward_raise_with_versions():
     with pytest.raises(RuntimeError, match=r"mul: .*modified by an in-place operation.*"
                                            r"version 1; expected version 0"):
         z.sum().backward()
+    # the output of layer_norm is what its backward reads: changing it is caught
+    h = gg.randn(2, 4, requires_grad=True)
+    out = gg.functional.layer_norm(h * 1, (4,))
+    with gg.no_grad():
+        out.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        out.sum().backward()
 
 
 def test_a_change_backward_does_not_read_is_fine():
@@ -386,7 +411,7 @@ def test_view_shares_memory_or_raises_like_torch():
 
 @pytest.mark.parametrize("make", [
     lambda x: x[1:, ::2], lambda x: x.transpose(0, 2), lambda x: x.permute(2, 0, 1),
-    lambda x: x.T, lambda x: x.mT, lambda x: x[0].unsqueeze(1), lambda x: x[:, :1].squeeze(1),
+    lambda x: x[0].T, lambda x: x.mT, lambda x: x[0].unsqueeze(1), lambda x: x[:, :1].squeeze(1),
     lambda x: x.expand(2, 2, 3, 4)[1], lambda x: x.narrow(2, 1, 2), lambda x: x.select(1, 2),
     lambda x: x.unbind(2)[3], lambda x: x.split(2, 2)[1], lambda x: x.chunk(3, 1)[2],
     lambda x: x.diagonal(0, 1, 2), lambda x: x.unflatten(2, (2, 2)), lambda x: x.movedim(0, 2),
@@ -457,3 +482,43 @@ def test_raw_array_stays_available():
     assert isinstance(x.numpy(), np.ndarray)
 
 
+# ------------------------------------------------------------------------------ modules
+@pytest.mark.parametrize("make", [
+    lambda L: L.nn.ReLU(inplace=True), lambda L: L.nn.LeakyReLU(0.2, inplace=True),
+    lambda L: L.nn.Dropout(0.0, inplace=True),
+])
+def test_inplace_modules_record(make):
+    def f(L):
+        x = _t(L, [[-1.0, 2.0], [3.0, -4.0]], requires_grad=True)
+        h = x * 2
+        out = make(L)(h)
+        (out * _t(L, [[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+        return _np(x.grad), _np(h), out is h
+
+    run_both(f)
+
+
+def test_functional_inplace_flags():
+    def f(L):
+        x = _t(L, [[-1.0, 2.0], [3.0, -4.0]], requires_grad=True)
+        h = x * 2
+        a = L.nn.functional.relu(h, inplace=True)
+        g = x * 3
+        b = L.nn.functional.leaky_relu(g, 0.1, inplace=True)
+        ((a + b) * _t(L, [[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+        return _np(x.grad), a is h, b is g
+
+    run_both(f)
+
+
+def test_inplace_relu_in_a_model_trains_like_the_out_of_place_one():
+    gg.manual_seed(0)
+    grads = []
+    for inplace in (False, True):
+        gg.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(inplace=inplace), nn.Linear(8, 1))
+        x = gg.tensor(np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32))
+        model(x).pow(2).mean().backward()
+        grads.append([_np(p.grad) for p in model.parameters()])
+    for a, b in zip(*grads):
+        np.testing.assert_array_equal(a, b)

@@ -143,8 +143,11 @@ def test_inplace_is_accepted_and_shown(build, kwargs):
     ours = getattr(nn, build)(inplace=True, **kwargs)
     assert repr(ours) == repr(getattr(torch.nn, build)(inplace=True, **kwargs))
     x = gg.tensor(_x(4), requires_grad=True)
+    h = x * 1  # in place on a non-leaf, as torch allows (on a leaf requiring grad it raises)
     ours.eval()
-    ours(x).sum().backward()  # a new tensor, so a leaf that requires grad is fine
+    out = ours(h)
+    assert out is h
+    out.sum().backward()
     assert x.grad is not None
 
 

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import autograd, data, functional, nn, optim, random, viz
+from . import autograd, backends, cuda, data, functional, nn, optim, random, viz
 from ._creation import (
     arange,
     as_tensor,
@@ -24,6 +24,7 @@ from ._creation import (
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
     randperm,
@@ -31,6 +32,7 @@ from ._creation import (
     zeros,
     zeros_like,
 )
+from ._device import device
 from ._dtype import (
     bool,
     double,
@@ -50,6 +52,7 @@ from ._dtype import (
     short,
     uint8,
 )
+from ._size import Size
 from .autograd import Function, Tensor, Value, enable_grad, no_grad, set_grad_enabled
 from .autograd.graph import (
     inference_mode,
@@ -59,7 +62,13 @@ from .autograd.graph import (
 )
 from .autograd.ops import TORCH_FUNCTIONS as _TORCH_FUNCTIONS
 from .autograd.tensor import is_tensor
-from .random import get_rng_state, initial_seed, manual_seed, set_rng_state
+from .backends import (
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import CheckpointError, load, save
 
 globals().update(_TORCH_FUNCTIONS)
@@ -71,8 +80,11 @@ __all__ = [
     "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace", "eye", "rand", "randn",
     "randint", "randperm", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
     "randn_like", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-    "inference_mode", "is_inference_mode_enabled", "retain_grads",
+    "inference_mode", "is_inference_mode_enabled", "retain_grads", "Size",
     "manual_seed", "initial_seed", "get_rng_state", "set_rng_state", "is_tensor",
+    "Generator", "seed", "randint_like", "device", "cuda", "backends",
+    "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
+    "set_float32_matmul_precision", "get_float32_matmul_precision",
     "save", "load", "CheckpointError",
     "float16", "half", "float32", "float", "float64", "double", "uint8", "int8", "int16",
     "short", "int32", "int", "int64", "long", "bool", "get_default_dtype", "set_default_dtype",

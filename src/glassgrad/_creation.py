@@ -1,26 +1,31 @@
-"""Tensor construction, with torch's names and defaults (float32 unless told otherwise)."""
+"""Tensor construction, with torch's names and defaults (float32 unless told otherwise).
+
+Every factory takes ``device=`` (None, "cpu" or ``gg.device("cpu")``; any other device raises,
+since glassgrad runs on the CPU) and ``requires_grad=``. The random ones take ``generator=``
+(a ``gg.Generator``) and use the default generator (``gg.manual_seed``) without one.
+"""
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
-from . import _dtype
+from . import _device, _dtype
 from . import random as _random
-from .autograd.tensor import (
-    Tensor,
-    as_tensor,  # noqa: F401  (gg.as_tensor: shares an ndarray's memory)
-)
+from .autograd.tensor import Tensor
+from .autograd.tensor import as_tensor as _as_tensor
 
 
 def _size(size, op):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     try:
-        size = tuple(int(s) for s in size)
+        size = tuple(operator.index(s) for s in size)
     except TypeError:
         raise TypeError(f"{op}: size must be ints, got {size!r}") from None
     if any(s < 0 for s in size):
-        raise ValueError(f"{op}: negative dimension in size {size}")
+        raise RuntimeError(f"{op}: negative dimension in size {size}")
     return size
 
 
@@ -28,13 +33,23 @@ def _float(dtype):
     return _dtype.to_dtype(dtype) or _dtype.get_default_dtype()
 
 
+def _floating(dtype, op):
+    dt = _float(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"{op}: dtype {dt} is not a floating point dtype; random floats come "
+                        "in float16, float32 or float64 (use randint for integers)")
+    return dt
+
+
 def _make(arr, requires_grad):
     t = Tensor._from_op(arr, None, ())
     return t.requires_grad_() if requires_grad else t
 
 
-def tensor(data, dtype=None, requires_grad=False):
+# ------------------------------------------------------------------------------ from data
+def tensor(data, *, dtype=None, device=None, requires_grad=False):
     """A new leaf tensor holding a copy of ``data``. Python floats give float32."""
+    _device.check(device, "tensor")
     if isinstance(data, Tensor):
         data = data._data
     if isinstance(data, np.ndarray):
@@ -42,32 +57,55 @@ def tensor(data, dtype=None, requires_grad=False):
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a Tensor, sharing memory when it already is one (or an ndarray of that
+    dtype): Tensors pass through, other data becomes a constant leaf."""
+    _device.check(device, "as_tensor")
+    return _as_tensor(data, dtype)
+
 
 def from_numpy(arr):
+    """A tensor sharing ``arr``'s memory."""
     return Tensor(np.asarray(arr))
 
 
-def zeros(*size, dtype=None, requires_grad=False):
+# ------------------------------------------------------------------------------ filled
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    _device.check(device, "zeros")
     return _make(np.zeros(_size(size, "zeros"), _float(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad=False):
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    _device.check(device, "ones")
     return _make(np.ones(_size(size, "ones"), _float(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad=False):
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    _device.check(device, "empty")
     return _make(np.empty(_size(size, "empty"), _float(dtype)), requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False):
-    if dtype is None:
-        dtype = (_dtype.bool if isinstance(fill_value, bool) else _dtype.int64
-                 if isinstance(fill_value, int) else _dtype.get_default_dtype())
-    return _make(np.full(_size((size,), "full"), fill_value, _dtype.to_dtype(dtype)),
-                 requires_grad)
+def _fill_dtype(fill_value):
+    if isinstance(fill_value, Tensor):
+        return fill_value.dtype
+    if isinstance(fill_value, (bool, np.bool_)):
+        return _dtype.bool
+    if isinstance(fill_value, (int, np.integer)):
+        return _dtype.int64
+    return _dtype.get_default_dtype()
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """``size`` filled with ``fill_value``; the dtype follows the value (bool, int64, or the
+    default float) unless ``dtype`` is given."""
+    _device.check(device, "full")
+    dt = _dtype.to_dtype(dtype) or _fill_dtype(fill_value)
+    v = fill_value._data if isinstance(fill_value, Tensor) else fill_value
+    return _make(np.full(_size((size,), "full"), v, dt), requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    _device.check(device, "arange")
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -78,70 +116,121 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     return _make(np.arange(start, end, step, dtype=_dtype.to_dtype(dtype)), requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    _device.check(device, "linspace")
     return _make(np.linspace(start, end, int(steps), dtype=_float(dtype)), requires_grad)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    _device.check(device, "eye")
     return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
-def rand(*size, dtype=None, requires_grad=False, generator=None):
-    rng = generator or _random.default_generator()
-    return _make(rng.random(_size(size, "rand"), dtype=np.float64).astype(_float(dtype)),
-                 requires_grad)
+# ------------------------------------------------------------------------------ random
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Draws from U[0, 1)."""
+    _device.check(device, "rand")
+    dt = _floating(dtype, "rand")
+    rng = _random.numpy_rng(generator, "rand")
+    return _make(_random.unit_uniform(rng, _size(size, "rand"), dt), requires_grad)
 
 
-def randn(*size, dtype=None, requires_grad=False, generator=None):
-    rng = generator or _random.default_generator()
-    return _make(rng.standard_normal(_size(size, "randn")).astype(_float(dtype)), requires_grad)
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Draws from N(0, 1)."""
+    _device.check(device, "randn")
+    dt = _floating(dtype, "randn")
+    rng = _random.numpy_rng(generator, "randn")
+    return _make(rng.standard_normal(_size(size, "randn")).astype(dt), requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None, generator=None):
+def _int_arg(v, what, op):
+    if isinstance(v, bool):
+        return int(v)
+    try:
+        return operator.index(v)
+    except TypeError:
+        raise TypeError(f"{op}: {what} must be an int, got {v!r}") from None
+
+
+def randint(low=None, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    """Integers uniform on [low, high): ``randint(high, size)`` or ``randint(low, high, size)``
+    (``low`` defaults to 0). ``size`` is a tuple; the dtype is int64 unless given."""
+    if size is None and high is not None and not isinstance(high, (int, np.integer, Tensor)):
+        low, high, size = None, low, high  # randint(high, size)
     if high is None:
-        low, high = 0, low
-    if size is None:
-        raise TypeError("randint: size is required, e.g. randint(0, 10, (3,))")
-    rng = generator or _random.default_generator()
-    arr = rng.integers(low, high, size=_size((size,), "randint"))
-    return _make(arr.astype(_dtype.to_dtype(dtype) or _dtype.int64), False)
+        low, high = None, low
+    if high is None:
+        raise TypeError("randint: missing the upper bound, e.g. randint(10, (3,)) or "
+                        "randint(0, 10, (3,))")
+    if size is None or not isinstance(size, (tuple, list)):
+        raise TypeError(f"randint: size must be a tuple of ints, got {size!r}; e.g. "
+                        "randint(0, 10, (3,))")
+    _device.check(device, "randint")
+    low = 0 if low is None else _int_arg(low, "low", "randint")
+    high = _int_arg(high, "high", "randint")
+    dt = _dtype.to_dtype(dtype) or _dtype.int64
+    _random.check_int_range(low, high, dt, "randint")
+    rng = _random.numpy_rng(generator, "randint")
+    return _make(_random.integers(rng, low, high, _size((size,), "randint"), dt), requires_grad)
 
 
-def randperm(n, dtype=None, generator=None):
-    rng = generator or _random.default_generator()
-    return _make(rng.permutation(int(n)).astype(_dtype.to_dtype(dtype) or _dtype.int64), False)
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """A random permutation of 0, 1, ..., n - 1 (int64 unless ``dtype`` is given)."""
+    _device.check(device, "randperm")
+    n = _int_arg(n, "n", "randperm")
+    if n < 0:
+        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
+    dt = _dtype.to_dtype(dtype) or _dtype.int64
+    rng = _random.numpy_rng(generator, "randperm")
+    return _make(rng.permutation(n).astype(dt), requires_grad)
 
 
-def _like(x, dtype):
+# ------------------------------------------------------------------------------ *_like
+def _like(x, dtype, device, op):
+    _device.check(device, op)
     x = x._data if isinstance(x, Tensor) else np.asarray(x)
     return x.shape, _dtype.to_dtype(dtype) or x.dtype
 
 
-def zeros_like(input, dtype=None, requires_grad=False):
-    shape, dt = _like(input, dtype)
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False):
+    shape, dt = _like(input, dtype, device, "zeros_like")
     return _make(np.zeros(shape, dt), requires_grad)
 
 
-def ones_like(input, dtype=None, requires_grad=False):
-    shape, dt = _like(input, dtype)
+def ones_like(input, *, dtype=None, device=None, requires_grad=False):
+    shape, dt = _like(input, dtype, device, "ones_like")
     return _make(np.ones(shape, dt), requires_grad)
 
 
-def full_like(input, fill_value, dtype=None, requires_grad=False):
-    shape, dt = _like(input, dtype)
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
+    shape, dt = _like(input, dtype, device, "full_like")
     return _make(np.full(shape, fill_value, dt), requires_grad)
 
 
-def empty_like(input, dtype=None, requires_grad=False):
-    shape, dt = _like(input, dtype)
+def empty_like(input, *, dtype=None, device=None, requires_grad=False):
+    shape, dt = _like(input, dtype, device, "empty_like")
     return _make(np.empty(shape, dt), requires_grad)
 
 
-def rand_like(input, dtype=None, requires_grad=False):
-    shape, dt = _like(input, dtype)
-    return rand(shape, dtype=dt, requires_grad=requires_grad)
+def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
+    shape, dt = _like(input, dtype, device, "rand_like")
+    return rand(shape, generator=generator, dtype=_floating(dt, "rand_like"),
+                requires_grad=requires_grad)
 
 
-def randn_like(input, dtype=None, requires_grad=False):
-    shape, dt = _like(input, dtype)
-    return randn(shape, dtype=dt, requires_grad=requires_grad)
+def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
+    shape, dt = _like(input, dtype, device, "randn_like")
+    return randn(shape, generator=generator, dtype=_floating(dt, "randn_like"),
+                 requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None,
+                 requires_grad=False):
+    """Integers uniform on [low, high) in ``input``'s shape and dtype:
+    ``randint_like(x, high)`` or ``randint_like(x, low, high)``."""
+    if high is None:
+        low, high = 0, low
+    shape, dt = _like(input, dtype, device, "randint_like")
+    return randint(low, high, shape, generator=generator, dtype=dt,
+                   requires_grad=requires_grad)

@@ -1,4 +1,5 @@
-"""dtypes: numpy dtypes under PyTorch's names, and torch's rules for Python scalars."""
+"""dtypes: numpy dtypes under PyTorch's names, the default float dtype, torch's promotion
+rules (``result_type``) and the dtype ``tensor()`` gives Python data (``infer_dtype``)."""
 
 from __future__ import annotations
 
@@ -76,27 +77,110 @@ def is_floating(dt) -> bool:
     return dt.kind == "f"
 
 
-def scalar_dtype(value, like):
-    """The dtype a Python scalar takes when combined with a tensor of dtype ``like``.
+# ------------------------------------------------------------------------------ promotion
+def promote_types(a, b):
+    """torch.promote_types: the smallest dtype both fit in, except that a floating dtype
+    beats every integer and bool dtype as it is (int64 + float32 -> float32; numpy would
+    give float64)."""
+    if a == b:
+        return a
+    fa, fb = a.kind == "f", b.kind == "f"
+    if fa != fb:
+        return a if fa else b
+    return np.promote_types(a, b)
 
-    As in torch: a float scalar keeps a floating tensor's dtype and turns an integer or bool
-    tensor into the default float dtype; an int scalar keeps the tensor's dtype (bool -> int64).
-    """
-    t = type(value)
-    if like.kind == "f":
-        return like
-    if t is _pyfloat or isinstance(value, np.floating):
-        return _default_float
-    if like.kind == "b" and t is not _pybool:
+
+def _combine(higher, lower):
+    """torch's combine_categories: ``lower`` (0-d tensors, then Python scalars) only counts
+    when it is of a higher category (bool < integer < floating) than ``higher``."""
+    if higher is None:
+        return lower
+    if lower is None or higher.kind == "f":
+        return higher
+    if higher.kind == "b" or lower.kind == "f":
+        return promote_types(higher, lower)
+    return higher
+
+
+def _wrapped(value):
+    """The dtype torch gives a Python (or numpy) scalar operand, or None if it is not one."""
+    if isinstance(value, (_pybool, np.bool_)):
+        return bool
+    if isinstance(value, (_pyint, np.integer)):
         return int64
-    return like
-
-
-def infer_dtype(arr: np.ndarray, from_python: bool):
-    """Python floats become the default float dtype (float32); numpy keeps its dtype."""
-    dt = arr.dtype
-    if from_python and dt == float64:
+    if isinstance(value, (_pyfloat, np.floating)):
         return _default_float
+    return None
+
+
+def result_type(*operands):
+    """The dtype torch computes ``a (op) b (op) ...`` in (torch.result_type).
+
+    Operands are Tensors, ndarrays or scalars, in three tiers: tensors with dims, 0-d
+    tensors, and Python (or numpy) scalars. Within a tier dtypes promote as usual; a lower
+    tier only counts when it is of a higher category (bool < integer < floating), and then
+    as its category's dtype: float32 (3,) * 0-d float64 -> float32, int32 (3,) + 0-d int64
+    -> int32, int64 (3,) * 0-d float64 -> float64, int64 (3,) * 2.5 -> the default float.
+    """
+    dim = zero = wrapped = None
+    for a in operands:
+        dt = _wrapped(a)
+        if dt is not None:
+            wrapped = dt if wrapped is None else promote_types(wrapped, dt)
+            continue
+        arr = getattr(a, "_data", a)  # a Tensor's array
+        dt = arr.dtype
+        if arr.ndim:
+            dim = dt if dim is None else promote_types(dim, dt)
+        else:
+            zero = dt if zero is None else promote_types(zero, dt)
+    return _combine(dim, _combine(zero, wrapped))
+
+
+# ------------------------------------------------------------------------------ inference
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+class IntegerOverflowError(ValueError, RuntimeError):
+    """A Python int outside int64's range (torch raises ValueError, RuntimeError before 2.x)."""
+
+
+def _overflow(value):
+    return IntegerOverflowError(
+        f"tensor: Overflow when unpacking long: the Python int {value} does not fit in int64 "
+        f"([{_INT64_MIN}, {_INT64_MAX}]); pass float(x) if an approximate value will do")
+
+
+def _python_ints_out_of_range(data):
+    """The first Python int in (nested lists of) ``data`` outside int64's range, or None."""
+    stack = [data]
+    while stack:
+        d = stack.pop()
+        if isinstance(d, (list, tuple)):
+            stack.extend(d)
+        elif type(d) is _pyint and not _INT64_MIN <= d <= _INT64_MAX:
+            return d
+    return None
+
+
+def infer_dtype(arr: np.ndarray, from_python: bool, data=None):
+    """The dtype torch.tensor gives ``arr`` (made by np.asarray from ``data``): Python floats
+    become the default float dtype (float32), Python ints int64; numpy keeps its dtype.
+
+    A Python int outside int64's range raises, as in torch (numpy would make it uint64,
+    float64 or an object array). Give ``data`` to have lists checked too.
+    """
+    dt = arr.dtype
+    if from_python:
+        if dt.kind == "O" or dt == np.uint64 or (
+                data is not None and dt == float64 and arr.size
+                and (np.abs(arr) >= 2.0**63).any()):
+            bad = _python_ints_out_of_range(arr.item() if arr.ndim == 0 else (
+                data if data is not None else arr.tolist()))
+            if bad is not None:
+                raise _overflow(bad)
+        if dt == float64:
+            return _default_float
     if dt not in _SUPPORTED:
         if dt.kind == "f":
             return float64

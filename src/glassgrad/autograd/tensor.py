@@ -7,11 +7,10 @@ The ops themselves live in ``glassgrad.autograd.ops``; the methods here bind the
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from .. import _dtype
+from .. import _device, _dtype
+from .._size import Size
 from . import function
 from .graph import _state, as_ndarray, run_backward
 
@@ -31,11 +30,17 @@ class Tensor:
                 arr = arr.astype(_dtype.infer_dtype(arr, False))
         else:
             arr = np.asarray(data)
+            inferred = None
+            if dt is None or arr.dtype == object:
+                try:  # raises torch's overflow error for ints outside int64 (2**63)
+                    inferred = _dtype.infer_dtype(arr, not isinstance(data, np.generic), data)
+                except TypeError:
+                    if arr.dtype != object:
+                        raise
             if arr.dtype == object:
                 raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} "
                                 f"holding non-numeric items")
-            arr = arr.astype(dt if dt is not None else _dtype.infer_dtype(
-                arr, not isinstance(data, np.generic)), copy=False)
+            arr = arr.astype(dt if dt is not None else inferred, copy=False)
         self._data = arr
         self.grad = None
         self.grad_fn = None
@@ -92,7 +97,7 @@ class Tensor:
     # ------------------------------------------------------------------ shape and dtype
     @property
     def shape(self):
-        return self._data.shape
+        return Size(self._data.shape)
 
     @property
     def ndim(self):
@@ -107,11 +112,12 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        """gg.device("cpu"): glassgrad tensors live on the CPU."""
+        return _device.CPU
 
     def size(self, dim=None):
         if dim is None:
-            return self._data.shape
+            return Size(self._data.shape)
         return self._data.shape[dim]
 
     def numel(self):
@@ -326,28 +332,6 @@ def as_tensor(x, dtype=None):
     if isinstance(x, Tensor):
         return x if dtype is None or x.dtype == _dtype.to_dtype(dtype) else x.to(dtype)
     return Tensor(x, dtype=dtype)
-
-
-def _scalar_array(value, like):
-    """A Python scalar as a 0-d array of the dtype torch would give ``like (op) value``."""
-    return np.asarray(value, dtype=_dtype.scalar_dtype(value, like._data.dtype))
-
-
-def operand(x, like):
-    """Second operand of a binary op: Tensors as they are, scalars and arrays as constants."""
-    if isinstance(x, Tensor):
-        return x
-    t = type(x)
-    if (t is float or t is int) and like._data.dtype.kind == "f":
-        return x  # numpy keeps the tensor's dtype for a Python scalar (NEP 50)
-    if isinstance(x, numbers.Number):
-        return _scalar_array(x, like)
-    arr = as_ndarray(x)
-    if arr.dtype == np.float64 and like._data.dtype != np.float64 and not isinstance(
-        x, np.ndarray
-    ):
-        arr = arr.astype(like._data.dtype)
-    return arr
 
 
 function.bind_tensor(Tensor)

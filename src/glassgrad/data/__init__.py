@@ -14,11 +14,21 @@ from .embedded import build_embedded_digits, load_digits
 from .idx import IDXError, read_idx, write_idx
 from .loader import DataLoader, default_collate
 from .mnist import FASHION_MNIST_CLASSES, load_fashion_mnist, load_mnist, search_dirs
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from .synthetic import make_blobs, make_moons, make_spirals, make_xor
 from .transforms import Compose, Normalize, ToFloat, normalize, one_hot, to_float
 
 __all__ = [
     "Dataset", "TensorDataset", "Subset", "DataLoader", "default_collate", "train_val_split",
+    "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+    "WeightedRandomSampler", "BatchSampler",
     "IDXError", "read_idx", "write_idx",
     "load_mnist", "load_fashion_mnist", "search_dirs", "FASHION_MNIST_CLASSES",
     "load_digits", "build_embedded_digits",

@@ -81,15 +81,14 @@ class Subset(Dataset):
 
 
 def as_generator(random_state, who):
-    """None -> glassgrad's default generator (gg.manual_seed), int -> a new seeded one."""
-    if random_state is None:
-        return _random.default_generator()
-    if isinstance(random_state, np.random.Generator):
-        return random_state
+    """None -> glassgrad's default generator (gg.manual_seed), int -> a new seeded one; a
+    gg.Generator or numpy Generator is used as it is."""
+    if random_state is None or isinstance(random_state, (_random.Generator, np.random.Generator)):
+        return _random.numpy_rng(random_state, who)
     if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
         return np.random.default_rng(int(random_state))
-    raise TypeError(f"{who}: expected None, an int seed or a numpy.random.Generator, "
-                    f"got {type(random_state).__name__}")
+    raise TypeError(f"{who}: expected None, an int seed, a gg.Generator or a "
+                    f"numpy.random.Generator, got {type(random_state).__name__}")
 
 
 def _take(x, idx):

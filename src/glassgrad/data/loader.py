@@ -1,4 +1,4 @@
-"""``DataLoader``: batches from a dataset, shuffled by a seeded numpy Generator.
+"""``DataLoader``: batches from a dataset, in the order its sampler gives.
 
 For a ``TensorDataset`` (or a ``Subset`` of one) a batch is one fancy-indexing of each
 underlying array, with no per-sample Python loop. Other datasets are indexed sample by sample
@@ -14,6 +14,7 @@ import numpy as np
 from .. import random as _random
 from ..autograd.tensor import Tensor
 from .dataset import Subset, TensorDataset
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
 def _stack(arrays, what):
@@ -69,46 +70,68 @@ def _fast_source(dataset):
 
 
 class DataLoader:
-    """Iterate over ``dataset`` in batches of ``batch_size``.
+    """Iterate over ``dataset`` in batches of ``batch_size``, with torch's arguments.
 
-    Each ``iter()`` (each epoch) draws a fresh permutation when ``shuffle=True``, from
-    ``generator`` (a ``numpy.random.Generator``), or from glassgrad's default generator at the
-    time of iteration, so ``gg.manual_seed(n)`` makes the order repeat. A batch of tuple
-    samples is a tuple of Tensors (torch gives a list); ``len()`` is the number of batches.
+    The order comes from ``sampler`` (any iterable of indices), or from a RandomSampler when
+    ``shuffle=True`` and a SequentialSampler otherwise; ``batch_sampler`` gives whole batches
+    instead. A shuffled loader draws a fresh permutation on each ``iter()`` (each epoch),
+    from ``generator`` (a ``gg.Generator`` or a ``numpy.random.Generator``), or from the
+    default generator at the time of iteration, so ``gg.manual_seed(n)`` makes the order
+    repeat. A batch of tuple samples is a tuple of Tensors (torch gives a list); ``len()`` is
+    the number of batches.
+
+    ``num_workers``, ``pin_memory``, ``timeout``, ``worker_init_fn``, ``prefetch_factor`` and
+    ``persistent_workers`` are accepted so torch code runs unchanged; batches are always
+    made in the calling process, in the same order as with ``num_workers=0``
+    (``worker_init_fn`` is therefore never called).
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None,
-                 collate_fn=None):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) \
+    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
+                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
+                 worker_init_fn=None, multiprocessing_context=None, generator=None, *,
+                 prefetch_factor=None, persistent_workers=False, pin_memory_device=""):
+        if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) \
+                or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers option should be non-negative, got "
+                             f"{num_workers!r}")
+        _random.numpy_rng(generator, "DataLoader")  # checks the type now
+        own_batches = batch_sampler is not None
+        if own_batches:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("DataLoader: batch_sampler option is mutually exclusive with "
+                                 "batch_size, shuffle, sampler, and drop_last")
+        elif isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) \
                 or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive int, "
                              f"got {batch_size!r}")
-        if generator is not None and not isinstance(generator, np.random.Generator):
-            raise TypeError(f"DataLoader: generator must be a numpy.random.Generator or None, "
-                            f"got {type(generator).__name__}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if sampler is None:
+            sampler = (RandomSampler(dataset, generator=generator) if shuffle
+                       else SequentialSampler(dataset))
+        if batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, int(batch_size), bool(drop_last))
         self.dataset = dataset
-        self.batch_size = int(batch_size)
+        self.batch_size = None if own_batches else int(batch_size)  # as torch
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.generator = generator
         self.collate_fn = collate_fn
+        self.sampler, self.batch_sampler = sampler, batch_sampler
+        self.num_workers, self.pin_memory = int(num_workers), bool(pin_memory)
+        self.timeout, self.worker_init_fn = timeout, worker_init_fn
 
     def __len__(self):
-        n, b = len(self.dataset), self.batch_size
-        return n // b if self.drop_last else -(-n // b)
+        return len(self.batch_sampler)
 
-    def _order(self):
-        n = len(self.dataset)
-        if not self.shuffle:
-            return np.arange(n)
-        rng = self.generator if self.generator is not None else _random.default_generator()
-        return rng.permutation(n)
+    def _batches(self):
+        if isinstance(self.batch_sampler, BatchSampler):
+            return self.batch_sampler._batches()
+        return (np.asarray(b, dtype=np.int64).reshape(-1) for b in self.batch_sampler)
 
     def __iter__(self):
-        order = self._order()
         fast = _fast_source(self.dataset) if self.collate_fn is None else None
-        for start in range(0, len(self) * self.batch_size, self.batch_size):
-            idx = order[start:start + self.batch_size]
+        for idx in self._batches():
             if fast is not None:
                 tensors, index_map = fast
                 if index_map is not None:

@@ -13,9 +13,11 @@ from . import init, utils
 from .activation import (
     ELU,
     GELU,
+    Hardtanh,
     LeakyReLU,
     LogSoftmax,
     ReLU,
+    ReLU6,
     Sigmoid,
     SiLU,
     Softmax,
@@ -51,8 +53,9 @@ __all__ = [
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "init", "utils",
     "functional", "Linear", "Identity", "Conv2d", "MaxPool2d", "AvgPool2d",
     "AdaptiveAvgPool2d", "Flatten", "Unflatten", "Dropout", "BatchNorm1d", "BatchNorm2d",
-    "LayerNorm", "Embedding", "ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh",
-    "Softmax", "LogSoftmax", "Softplus", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
+    "LayerNorm", "Embedding", "ReLU", "ReLU6", "Hardtanh", "LeakyReLU", "ELU", "GELU", "SiLU",
+    "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Softplus", "MSELoss", "L1Loss", "SmoothL1Loss",
+    "HuberLoss",
     "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "HingeEmbeddingLoss",
     "MultiMarginLoss", "Neuron", "Layer", "MLP", "ValueParameter",
 ]

@@ -1,7 +1,6 @@
 """Activation layers: each wraps the functional of the same name, with torch's arguments.
 
-``inplace=`` is accepted for compatibility and ignored: glassgrad always returns a new
-tensor (the repr still shows it, as torch's does).
+``inplace=True`` writes the result into the input, recorded on the graph as in torch.
 """
 
 from __future__ import annotations
@@ -24,7 +23,34 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.relu(input)
+        return F.relu(input, self.inplace)
+
+    def extra_repr(self):
+        return _inplace(self.inplace)
+
+
+class Hardtanh(Module):
+    """out = min(max(input, min_val), max_val); no gradient at or beyond the bounds."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__()
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh: min_val ({min_val}) cannot be greater than max_val "
+                             f"({max_val})")
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+    def forward(self, input):
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}{_inplace(self.inplace, False)}"
+
+
+class ReLU6(Hardtanh):
+    """out = min(max(input, 0), 6)."""
+
+    def __init__(self, inplace=False):
+        super().__init__(0.0, 6.0, inplace)
 
     def extra_repr(self):
         return _inplace(self.inplace)
@@ -38,7 +64,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input):
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}{_inplace(self.inplace, False)}"
@@ -52,7 +78,7 @@ class ELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):
-        return F.elu(input, self.alpha)
+        return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self):
         return f"alpha={self.alpha}{_inplace(self.inplace, False)}"
@@ -80,7 +106,7 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.silu(input)
+        return F.silu(input, self.inplace)
 
     def extra_repr(self):
         return _inplace(self.inplace)

@@ -8,8 +8,8 @@ from .module import Module
 
 class Dropout(Module):
     """Training: out = input * mask / (1 - p), mask ~ Bernoulli(1 - p) per element, drawn
-    from ``glassgrad.random.default_generator()`` (so ``gg.manual_seed`` repeats it).
-    Eval: out = input. ``inplace`` is accepted and ignored (the result is a new tensor)."""
+    from the default generator (so ``gg.manual_seed`` repeats it; as in torch there is no
+    ``generator=``). Eval: out = input. ``inplace`` is passed on to ``F.dropout``."""
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
@@ -18,7 +18,7 @@ class Dropout(Module):
         self.p, self.inplace = p, inplace
 
     def forward(self, input):
-        return F.dropout(input, self.p, self.training)
+        return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"

@@ -2,8 +2,8 @@
 
 Each fills a tensor's ``.data`` in place, outside autograd (bumping its version counter),
 and returns the tensor. Draws come from glassgrad's seeded generator
-(``glassgrad.random.default_generator()``, reset by ``gg.manual_seed``) unless a numpy
-``generator`` is given; the values differ from torch's (another random stream), the
+(the default generator, reset by ``gg.manual_seed``) unless ``generator=`` (a
+``gg.Generator``) is given; the values differ from torch's (another random stream), the
 distributions do not.
 
     fan_in = size(1) * prod(size[2:]),   fan_out = size(0) * prod(size[2:])
@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from .. import _dtype
+from .. import _device, _dtype
 from .. import random as _random
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -66,7 +66,7 @@ def _calculate_correct_fan(tensor, mode):
 
 
 def _rng(generator):
-    return _random.default_generator() if generator is None else generator
+    return _random.numpy_rng(generator, "nn.init")
 
 
 def _write(tensor, values):
@@ -179,8 +179,7 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 def _empty(shape, device=None, dtype=None):
     """An uninitialized float array for a new parameter: ``dtype`` or the default dtype,
     on the CPU (the only device)."""
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise RuntimeError(f"glassgrad runs on the CPU only; got device {device!r}")
+    _device.check(device, "nn module")
     dt = _dtype.to_dtype(dtype) or _dtype.get_default_dtype()
     return np.empty(shape, dtype=dt)
 

@@ -3,7 +3,8 @@
 Each weight is a ``ValueParameter``, a Value that is registered in the module's
 ``_parameters``, so ``parameters()``, ``named_parameters()``, ``zero_grad()`` and the
 optimizers (which read ``.data``, ``.grad`` and ``.requires_grad``) work as for Tensor
-modules. Their ``.data`` and ``.grad`` are Python floats, so ``state_dict()`` of these
+modules; ``parameters()`` returns a list, as micrograd's does. Their ``.data`` and ``.grad``
+are Python floats, so ``state_dict()`` of these
 modules maps names to floats (``layers.0.neurons.1.w0``), and ``load_state_dict`` takes
 floats (or anything ``float()`` accepts).
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 from .. import random as _random
 from ..autograd.value import Value
 from .containers import ModuleList
-from .module import Module, _IncompatibleKeys
+from .module import Module, StateDictKeyError, _IncompatibleKeys
 
 _grad_slot = Value.grad  # the slot descriptor behind Value.grad
 
@@ -31,7 +32,8 @@ class ValueParameter(Value):
     __slots__ = ("requires_grad",)
 
     def __init__(self, data, label=""):
-        super().__init__(float(data), label)
+        super().__init__(data, label)
+        self.data = float(self.data)
         self.requires_grad = True
 
     @property
@@ -55,7 +57,9 @@ class _ScalarModule(Module):
     """Module behaviour for float weights: zero grads are 0.0, dtype casts do nothing, and
     state_dict holds floats."""
 
-    def _register(self, name, data):
+    _param_types = (ValueParameter,)  # assigning one registers it, as a Parameter would be
+
+    def _new_weight(self, name, data):
         """A new weight, in _parameters and as attribute ``name`` (Module.__setattr__ only
         registers Tensor Parameters, so this goes around it)."""
         p = ValueParameter(data, name)
@@ -63,7 +67,13 @@ class _ScalarModule(Module):
         object.__setattr__(self, name, p)
         return p
 
+    def parameters(self, recurse=True):
+        """The weights as a list (micrograd's ``parameters()`` returns a list)."""
+        return list(super().parameters(recurse))
+
     def zero_grad(self, set_to_none=True):
+        """Every weight's grad to 0.0: the scalar engine accumulates into a float, so there
+        is no None to set (``set_to_none`` is accepted for torch's signature)."""
         for p in self.parameters():
             p.grad = 0.0
 
@@ -83,9 +93,9 @@ class _ScalarModule(Module):
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
-            raise KeyError(f"load_state_dict for {type(self).__name__}: missing keys: "
-                           f"{', '.join(missing) or '-'}; unexpected keys: "
-                           f"{', '.join(unexpected) or '-'}")
+            raise StateDictKeyError(f"load_state_dict for {type(self).__name__}: missing "
+                                    f"keys: {', '.join(missing) or '-'}; unexpected keys: "
+                                    f"{', '.join(unexpected) or '-'}")
         for k, p in own.items():
             if k in state_dict:
                 p._data = float(state_dict[k])
@@ -99,8 +109,8 @@ class Neuron(_ScalarModule):
     def __init__(self, nin, nonlin=True):
         super().__init__()
         draws = _random.default_generator().uniform(-1.0, 1.0, nin)
-        self.w = [self._register(f"w{i}", d) for i, d in enumerate(draws)]
-        self._register("b", 0.0)
+        self.w = [self._new_weight(f"w{i}", d) for i, d in enumerate(draws)]
+        self._new_weight("b", 0.0)
         self.nonlin = nonlin
 
     def forward(self, x):

@@ -13,6 +13,7 @@ from ..tensor import Tensor
 from . import (
     classification,
     conv,
+    conversion,
     elementwise,
     indexing,
     inplace_ops,
@@ -22,11 +23,12 @@ from . import (
     norm,
     numpy_dispatch,
     reduce,
+    sampling,
     softmax,
 )
 
 MODULES = [elementwise, reduce, softmax, movement, indexing, linalg, loss, classification, conv,
-           norm, inplace_ops]
+           norm, inplace_ops, conversion, sampling]
 
 TORCH_FUNCTIONS = {}
 FUNCTIONAL = {}

@@ -1,4 +1,4 @@
-"""Special functions numpy lacks. ``erf`` is needed by the exact GELU."""
+"""Special functions numpy lacks: ``erf`` (for the exact GELU) and a stable ``sigmoid``."""
 
 from __future__ import annotations
 
@@ -35,3 +35,14 @@ def erf(x):
     tail = np.sign(xd) * (1 - erfc)
     out = np.where(np.abs(xd) < 2, series, tail)
     return out.astype(x.dtype) if x.dtype.kind == "f" else out
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x)) for arrays, with no overflow and no cancellation anywhere:
+
+    e = exp(-|x|) is at most 1, and out = 1 / (1 + e) for x >= 0, e / (1 + e) for x < 0
+    (the numerator is max(e, x >= 0)). So sigmoid(-20) in float32 is 2.06e-9, not the 0
+    that 0.5 (1 + tanh(x / 2)) rounds to. Large |x| only underflows exp, to 0.
+    """
+    e = np.exp(-np.abs(x))
+    return np.maximum(e, x >= 0) / (1 + e)

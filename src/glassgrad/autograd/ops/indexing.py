@@ -112,7 +112,7 @@ def _index_item(i, op):
         return np.asarray(i)
     elif isinstance(i, numbers.Integral):
         return int(i)
-    elif isinstance(i, (list, tuple)):
+    elif isinstance(i, (list, tuple, range)):
         i = np.asarray([a._data if isinstance(a, Tensor) else a for a in i])
         if i.size == 0:
             i = i.astype(np.int64)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..function import Function, register
 from ..tensor import Tensor
-from .elementwise import promote
+from .elementwise import _sigmoid, _sign, promote
 
 
 def _raw(a):
@@ -101,11 +101,11 @@ def _huber(d, delta):
 #                   loss at d = x - t                    d loss / d d
 POINTWISE = {
     "mse_loss":       (lambda d, p: d * d,                lambda d, p: 2 * d),
-    "l1_loss":        (lambda d, p: np.abs(d),            lambda d, p: np.sign(_raw(d))),
+    "l1_loss":        (lambda d, p: np.abs(d),            lambda d, p: _sign(_raw(d))),
     "huber_loss":     (_huber,                            lambda d, p: np.clip(d, -p, p)),
     "smooth_l1_loss": (lambda d, p: _huber(d, p) / p,     lambda d, p: np.clip(d / p, -1, 1)),
 }
-# l1: the gradient at d = 0 is 0 (sign(0) = 0), as in torch. huber and smooth_l1 are
+# l1: the gradient at d = 0 (and at a NaN) is 0 (torch's sgn), as in torch. huber and smooth_l1 are
 # quadratic for |d| < delta (beta), linear outside; their derivatives are d clipped.
 
 POINTWISE_CLASSES = {}
@@ -205,10 +205,6 @@ class BinaryCrossEntropy(Function):
             with np.errstate(divide="ignore"):
                 gt = grad * (np.log1p(-x) - np.log(x))
         return gx, gt, None, None
-
-
-def _sigmoid(x):
-    return 0.5 * (1 + np.tanh(0.5 * x))  # = 1 / (1 + exp(-x)), without overflow
 
 
 def _softplus_neg(x):

@@ -3,8 +3,9 @@ layers that regularize, look up and pool (dropout, embedding, adaptive_avg_pool2
 are composed from existing ops.
 
 Both norms compute ``xhat = (x - mean) / sqrt(var + eps)`` (biased ``var``) over some axes
-and ``out = w * xhat + b``. The input gradient is a closed form, one pass over the data,
-not a chain of small ops. With n values per statistic and ``gh = g * w``:
+and ``out = w * xhat + b``; a constant slice normalizes to exactly 0, as in torch. The input
+gradient is a closed form, one pass over the data, not a chain of small ops. With n values
+per statistic and ``gh = g * w``:
 
     d x = (gh - mean(gh) - xhat * mean(gh * xhat)) / sqrt(var + eps)    (batch statistics)
     d x = gh / sqrt(var + eps)                                         (running statistics)
@@ -23,6 +24,7 @@ import numpy as np
 
 from ... import random as _random
 from ..function import Function, register
+from ..inplace import run as inplace_run
 from ..tensor import Tensor, as_tensor
 from .conv import avg_pool2d
 from .elementwise import where
@@ -44,11 +46,32 @@ def _numel(a):
     return a._data.size if isinstance(a, Tensor) else a.size
 
 
+def _raw(a):
+    return a._data if isinstance(a, Tensor) else a
+
+
 def _moments(x, axes):
-    """mean and biased variance over ``axes`` (kept as size-1 dims), of arrays or Tensors."""
-    mean = x.mean(axis=axes, keepdims=True)
-    xc = x - mean
-    return mean, _psum(xc, xc, axes) / (_numel(x) // _numel(mean))
+    """mean, biased variance (both with ``axes`` kept as size-1 dims) and x - mean, of arrays
+    or Tensors.
+
+    The data is first shifted by its first element along ``axes``, a constant: a constant
+    slice then centers to exactly 0 (torch's Welford sums do too), where x - sum(x) / n
+    can be a rounding error that 1 / sqrt(eps) blows up. Shifting also keeps the sums small.
+    """
+    first = _raw(x)[tuple(slice(0, 1) if i in axes else slice(None) for i in range(x.ndim))]
+    d = x - first
+    shift = d.mean(axis=axes, keepdims=True)
+    xc = d - shift
+    return first + shift, _psum(xc, xc, axes) / (_numel(x) // _numel(shift)), xc
+
+
+def _save(ctx, x, weight, xhat, out):
+    """Save x and weight. Without weight and bias the output is xhat itself, which backward
+    reads: it is saved too, so changing the output in place makes backward raise."""
+    if out is xhat:
+        ctx.save_for_backward(x, weight, out)
+    else:
+        ctx.save_for_backward(x, weight)
 
 
 def _channel_shape(x):
@@ -72,7 +95,7 @@ class BatchNorm(Function):
         shape = _channel_shape(x)
         ctx.axes, ctx.eps = axes, eps
         if training:
-            mean, var = _moments(x, axes)
+            mean, var, xc = _moments(x, axes)
             ctx.running = None
             n = x.size // x.shape[1]
             if running_mean is not None:
@@ -82,22 +105,29 @@ class BatchNorm(Function):
                 running_var *= 1 - momentum
                 running_var += (momentum * n / (n - 1)) * var.reshape(-1)
         else:
-            mean, var = running_mean.reshape(shape).copy(), running_var.reshape(shape).copy()
+            mean = running_mean.reshape(shape).astype(x.dtype)  # copies: the ctx keeps them
+            var = running_var.reshape(shape).astype(x.dtype)
             ctx.running = (mean, var)
+            xc = x - mean
         ctx.invstd = 1.0 / np.sqrt(var + eps)
-        ctx.xhat = xhat = (x - mean) * ctx.invstd
-        ctx.save_for_backward(x, weight)
+        ctx.xhat = xhat = xc * ctx.invstd
         out = xhat if weight is None else xhat * weight.reshape(shape)
-        return out if bias is None else out + bias.reshape(shape)
+        out = out if bias is None else out + bias.reshape(shape)
+        _save(ctx, x, weight, xhat, out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, w = ctx.saved_tensors
+        x, w = ctx.saved_tensors[:2]
         axes, running = ctx.axes, ctx.running
         if isinstance(x, Tensor):  # create_graph: rebuild xhat from x so it is differentiable
-            mean, var = _moments(x, axes) if running is None else running
+            if running is None:
+                _, var, xc = _moments(x, axes)
+            else:
+                mean, var = running
+                xc = x - mean
             invstd = 1.0 / np.sqrt(var + ctx.eps)
-            xhat = (x - mean) * invstd
+            xhat = xc * invstd
         else:
             xhat, invstd = ctx.xhat, ctx.invstd
         n = _numel(x) // x.shape[1]
@@ -130,21 +160,22 @@ class LayerNorm(Function):
     def forward(ctx, x, weight, bias, ndims, eps):
         ctx.axes = tuple(range(x.ndim - ndims, x.ndim))
         ctx.lead, ctx.eps = tuple(range(x.ndim - ndims)), eps
-        mean, var = _moments(x, ctx.axes)
+        _, var, xc = _moments(x, ctx.axes)
         ctx.invstd = 1.0 / np.sqrt(var + eps)
-        ctx.xhat = xhat = (x - mean) * ctx.invstd
-        ctx.save_for_backward(x, weight)
+        ctx.xhat = xhat = xc * ctx.invstd
         out = xhat if weight is None else xhat * weight
-        return out if bias is None else out + bias
+        out = out if bias is None else out + bias
+        _save(ctx, x, weight, xhat, out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, w = ctx.saved_tensors
+        x, w = ctx.saved_tensors[:2]
         axes, lead = ctx.axes, ctx.lead
         if isinstance(x, Tensor):  # create_graph: rebuild xhat from x so it is differentiable
-            mean, var = _moments(x, axes)
+            _, var, xc = _moments(x, axes)
             invstd = 1.0 / np.sqrt(var + ctx.eps)
-            xhat = (x - mean) * invstd
+            xhat = xc * invstd
         else:
             xhat, invstd = ctx.xhat, ctx.invstd
         n = _numel(x) // _numel(invstd)
@@ -227,8 +258,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale the rest by 1 / (1 - p) (training);
-    the identity in eval. The mask comes from glassgrad's seeded generator. ``inplace`` is
-    accepted and ignored: the result is always a new tensor."""
+    the identity in eval. The mask comes from glassgrad's seeded generator. With
+    ``inplace=True`` the result is written into ``input`` (recorded on the graph)."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     x = as_tensor(input)
@@ -236,6 +267,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
         return x
     if x.dtype.kind != "f":
         raise TypeError(f"dropout: expected a floating point input, got dtype {x.dtype}")
+    if inplace:
+        return inplace_run(x, "dropout_", dropout, (p, training))
     if p == 1:
         return x * np.zeros(x.shape, x.dtype)
     keep = _random.default_generator().random(x.shape) >= p

@@ -14,6 +14,11 @@ Ties share the gradient by torch's rules:
   first occurrence of the extreme; the slice's whole gradient goes to that one element.
 - ``max(x)`` and ``min(x)`` with no dim, ``amax``, ``amin`` and ``norm(p=inf)`` split it
   evenly: each of the k elements tied for the extreme receives grad / k.
+- A NaN is the extreme of its slice (the result is NaN): ``max(x, dim)`` sends the gradient
+  to the NaN's index, ``max(x)`` and ``amax`` share it among the NaNs, ``norm(p=inf)`` sends
+  none, as torch does (torch's amax gives the whole slice NaN gradients instead).
+
+Sums and products of bool and integer tensors are int64, as in torch.
 
 Edges, as in torch: var and std with n - correction <= 0 degrees of freedom give nan or inf
 (with a warning); std and the p-norms send a zero gradient where the result is 0; prod never
@@ -30,7 +35,7 @@ import numpy as np
 from ..function import Function, register
 from ..tensor import Tensor, as_tensor
 from ._util import expand_reduced, normalize_dim, pick_dim, pick_keepdim
-from .elementwise import _raw, maximum, minimum
+from .elementwise import _raw, _select, _sign, maximum, minimum
 
 
 def _axes(dim, ndim, op):
@@ -83,6 +88,12 @@ def _cast(x, dtype):
     return x if dtype is None else x.to(dtype)
 
 
+def _accumulator(dtype):
+    """The dtype torch sums and multiplies in: int64 for bool and every integer dtype (numpy
+    would give uint64 for uint8), None (the input's own) for floats."""
+    return np.int64 if dtype.kind in "biu" else None
+
+
 # ------------------------------------------------------------------------------ sum, mean
 @register("sum")
 class Sum(Function):
@@ -93,7 +104,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        return x.sum(axis=axes, keepdims=keepdim)
+        return x.sum(axis=axes, keepdims=keepdim, dtype=_accumulator(x.dtype))
 
     @staticmethod
     def backward(ctx, grad):
@@ -190,7 +201,8 @@ class Std(Function):
 
 # ------------------------------------------------------------------------------ extremes
 class _Extreme(Function):
-    """out = max (min) of x over ``axes``. Ties: each of the k tied elements gets grad / k."""
+    """out = max (min) of x over ``axes``. Ties: each of the k tied elements gets grad / k;
+    where the result is NaN, the k NaNs of the slice share it."""
 
     __slots__ = ("shape", "axes", "keepdim")
     reduce = None
@@ -206,9 +218,13 @@ class _Extreme(Function):
     def backward(ctx, grad):
         x, out = (_raw(a) for a in ctx.saved_tensors)
         g = expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
-        tie = x == expand_reduced(out, ctx.shape, ctx.axes, ctx.keepdim)
+        o = expand_reduced(out, ctx.shape, ctx.axes, ctx.keepdim)
+        tie = x == o
+        nan = np.isnan(o)
+        if nan.any():
+            tie |= nan & np.isnan(x)
         k = np.maximum(tie.sum(axis=ctx.axes, keepdims=True), 1).astype(x.dtype)
-        return np.where(tie, g / k, _zero(x)), None, None
+        return _select(g / k, tie), None, None
 
 
 @register("amax")
@@ -246,7 +262,7 @@ class Max(Function):
         g = expand_reduced(grad, shape, (axis,), ctx.keepdim)
         position = np.arange(shape[axis]).reshape([-1 if i == axis else 1
                                                    for i in range(len(shape))])
-        return np.where(position == ctx.index, g, _zero(grad)), None, None, None
+        return _select(g, position == ctx.index), None, None, None
 
 
 @register("min")
@@ -329,7 +345,7 @@ class Prod(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        out = x.prod(axis=axes, keepdims=keepdim)
+        out = x.prod(axis=axes, keepdims=keepdim, dtype=_accumulator(x.dtype))
         ctx.save_for_backward(x, out)
         return out
 
@@ -397,11 +413,11 @@ class Norm(Function):
         if p == 0:  # piecewise constant: no gradient at all, as in torch
             return None, None, None, None
         if p == 1:
-            return g * np.sign(xr), None, None, None
+            return _select(g, _sign(xr)), None, None, None
         if p in (np.inf, -np.inf):
             tie = np.abs(xr) == orr
             k = np.maximum(tie.sum(axis=axes, keepdims=True), 1).astype(xr.dtype)
-            return np.sign(xr) * np.where(tie, g / k, _zero(xr)), None, None, None
+            return _select(g / k, tie * _sign(xr)), None, None, None
         safe_out = np.where(orr == 0, 1, o)  # out = 0 only if the slice is all zeros
         if p == 2:
             return g * x / safe_out, None, None, None

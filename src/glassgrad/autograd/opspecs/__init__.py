@@ -17,7 +17,8 @@ import numpy as np
 
 @dataclass
 class Case:
-    """Float64 arrays for the differentiable inputs, plus keyword arguments for the op."""
+    """Float64 arrays for the differentiable inputs (None for an optional one left out),
+    plus keyword arguments for the op."""
 
     inputs: tuple
     kwargs: dict = field(default_factory=dict)
@@ -45,6 +46,9 @@ class OpSpec:
 
         out = []
         for i, a in enumerate(case.inputs):
+            if a is None:
+                out.append(None)
+                continue
             a = np.asarray(a)
             diff = a.dtype.kind == "f" and i not in self.consts
             out.append(Tensor(a, requires_grad=diff))

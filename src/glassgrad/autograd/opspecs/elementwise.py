@@ -78,12 +78,48 @@ spec("softplus", lambda x, **k: F.softplus(x, **k),
                   Case((rng.standard_normal((4,)) * 3,), {"beta": 2.0, "threshold": 3.0}),
                   Case((np.array([30.0, -30.0]),))],
      lambda t, x, **k: t.nn.functional.softplus(x, **k), gradgrad=True)
-spec("clamp", lambda x, **k: gg.clamp(x, **k),
-     lambda rng: [Case((away_from(rng.standard_normal((3, 4)), [-0.5, 0.5]),),
-                       {"min": -0.5, "max": 0.5}),
-                  Case((away_from(rng.standard_normal((5,)), [0.2]),), {"min": 0.2}),
-                  Case((away_from(rng.standard_normal(()), [0.1]),), {"max": 0.1})],
-     lambda t, x, **k: t.clamp(x, **k), gradgrad=True)
+def _apart(x, bounds, margin=0.1):
+    """x moved at least ``margin`` away from every (broadcast) bound: no kink under eps."""
+    x = np.array(x, dtype=np.float64)
+    for b in bounds:
+        b = np.broadcast_to(b, x.shape)
+        near = np.abs(x - b) < margin
+        x[near] = b[near] + np.where(x[near] >= b[near], margin, -margin)
+    return x
+
+
+def _clamp_cases(rng):
+    lo, hi = rng.uniform(-1.0, -0.2, (4,)), rng.uniform(0.2, 1.0, (3, 1))
+    crossed_lo = np.full((5,), 0.5)
+    crossed_hi = np.array([0.0, 1.0, 0.2, 0.9, 1.5])  # hi < lo in three places: hi wins there
+    return [Case((away_from(rng.standard_normal((3, 4)), [-0.5, 0.5]),),
+                 {"min": -0.5, "max": 0.5}),
+            Case((away_from(rng.standard_normal((5,)), [0.2]),), {"min": 0.2}),
+            Case((away_from(rng.standard_normal(()), [0.1]),), {"max": 0.1}),
+            Case((_apart(rng.standard_normal((3, 4)), [lo, hi]), lo, hi), note="tensor bounds"),
+            Case((_apart(rng.standard_normal((5,)), [crossed_lo, crossed_hi]), crossed_lo,
+                  crossed_hi), note="min > max in places"),
+            Case((_apart(rng.standard_normal((2, 3)), [0.3]), np.array(0.3)), note="0-d min"),
+            Case((_apart(rng.standard_normal((2, 3)), [0.1]), None, np.array(0.1)),
+                 note="0-d max only")]
+
+
+def _clamp(x, *bounds, **k):
+    return gg.clamp(x, *bounds, **k)
+
+
+def _torch_clamp(t, x, *bounds, **k):
+    return t.clamp(x, *bounds, **k)
+
+
+spec("clamp", _clamp, _clamp_cases, _torch_clamp, gradgrad=True)
+spec("hardtanh", lambda x, **k: F.hardtanh(x, **k),
+     lambda rng: [Case((away_from(rng.standard_normal((3, 4)) * 2, [-1.0, 1.0]),)),
+                  Case((away_from(rng.standard_normal((5,)), [-0.5, 0.25]),),
+                       {"min_val": -0.5, "max_val": 0.25}),
+                  Case((away_from(rng.standard_normal(()) * 4 + 3, [0.0, 6.0]),),
+                       {"min_val": 0.0, "max_val": 6.0}, note="relu6")],
+     lambda t, x, **k: t.nn.functional.hardtanh(x, **k), gradgrad=True)
 spec("maximum", gg.maximum, _binary_cases(), lambda t, x, y: t.maximum(x, y), gradgrad=True)
 spec("minimum", gg.minimum, _binary_cases(), lambda t, x, y: t.minimum(x, y), gradgrad=True)
 
