@@ -129,14 +129,16 @@ def sum_to(grad, shape):
 # ----------------------------------------------------------------------------- modes
 class _State(threading.local):
     """Per-thread engine flags, as in torch: grad mode, inference mode, anomaly mode,
-    retain_grads and the nn.Module calls in progress. A new thread starts from these
-    class-level defaults, whatever other threads have set."""
+    retain_grads and the nn.Module calls in progress. ``__init__`` runs once in each thread,
+    so a new thread starts from these defaults, whatever other threads have set. (The hot
+    path reads them through the thread's ``__dict__``, one lookup for all of them.)"""
 
-    grad_enabled = True
-    inference = False
-    anomaly = False
-    retain_grads = False
-    scope = ()  # the nn.Module calls in progress, outermost first
+    def __init__(self):
+        self.grad_enabled = True
+        self.inference = False
+        self.anomaly = False
+        self.retain_grads = False
+        self.scope = ()  # the nn.Module calls in progress, outermost first
 
 
 _state = _State()
@@ -258,7 +260,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
         wanted = {id(t): i for i, t in enumerate(inputs)}
         results = [None] * len(inputs)
     stored = set()  # ids of arrays already handed to some .grad: never share one buffer
+    from . import anomaly
+
     prev_mode = _state.grad_enabled
+    retain_all, check_anomaly = _state.retain_grads, _state.anomaly
     _state.grad_enabled = create_graph
     try:
         for node in reversed(order):
@@ -274,9 +279,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                 if accumulate and node.requires_grad and wanted is None:
                     _accumulate(node, g, create_graph, stored, Tensor)
                 continue
-            if accumulate and (node._retains_grad or _state.retain_grads):
+            if accumulate and (node._retains_grad or retain_all):
                 _accumulate(node, g, create_graph, stored, Tensor)
             in_grads = ctx._run_backward(node, g, create_graph)
+            if check_anomaly:
+                anomaly.check_backward(ctx, in_grads)
             index = ctx.arg_index
             k = 0
             for p in node.parents:
