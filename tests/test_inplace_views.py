@@ -381,6 +381,32 @@ def test_inplace_variant_matches_torch(name, dtype):
             np.testing.assert_allclose(ours, theirs, rtol=tol, atol=tol)
 
 
+def test_every_inplace_method_torch_has_for_our_methods_exists():
+    if torch is None:
+        pytest.skip("torch is not installed")
+    ours = {n for n in dir(gg.Tensor) if not n.startswith("_")}
+    missing = sorted(n + "_" for n in ours
+                     if hasattr(torch.Tensor, n + "_") and not hasattr(gg.Tensor, n + "_"))
+    assert not missing
+
+
+def test_comparison_and_shape_methods_in_place():
+    def f(L):
+        x = _t(L, [[1.0, -2.0, 3.0], [0.5, 2.0, -1.0]], requires_grad=True)
+        h = x * 1
+        h.gt_(0.7)
+        (h * 3 + x).sum().backward()
+        y = _t(L, np.arange(6.0).reshape(2, 3))
+        y.t_()
+        z = L.zeros(3)
+        z.unsqueeze_(0).transpose_(0, 1)
+        return _np(h), _np(x.grad), tuple(y.shape), tuple(y.stride()), tuple(z.shape)
+
+    run_both(f)
+    with pytest.raises(NotImplementedError, match="t_: .*x = x.t"):
+        (gg.zeros(2, 3, requires_grad=True) * 1).t_()
+
+
 def test_every_inplace_method_torch_has_for_our_ops_exists():
     names = ["add_", "sub_", "mul_", "div_", "pow_", "exp_", "log_", "sqrt_", "tanh_",
              "sigmoid_", "abs_", "neg_", "clamp_", "clip_", "relu_", "masked_fill_", "zero_",

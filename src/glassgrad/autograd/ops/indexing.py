@@ -208,16 +208,21 @@ def setitem(self, index, value):
     d = self._data
     if not d.flags.writeable or 0 in d.strides:
         inplace.check_writable(d, "setitem")
-    target = d if basic is None else d[basic]
+    _assign(d, basic, advanced, value, index)
+    self._version[0] += 1
+
+
+def _assign(a, basic, advanced, value, index):
+    """a[basic][advanced] = value, in place (a parsed index: see ``_parse_index``)."""
+    region = a if basic is None else a[basic]
     try:
         if advanced is None:
-            target[...] = value
+            region[...] = value
         else:
-            target[advanced] = value
+            region[advanced] = value
     except ValueError as e:
         raise RuntimeError(f"setitem: cannot assign a value of shape {np.shape(value)} to "
-                           f"a tensor of shape {self.shape} at index {index!r}: {e}") from None
-    self._version[0] += 1
+                           f"a tensor of shape {a.shape} at index {index!r}: {e}") from None
 
 
 @register("index_assign")
@@ -234,16 +239,8 @@ class IndexAssign(Function):
     def forward(ctx, x, value, basic, advanced):
         out = x.copy()
         keep = np.ones(x.shape, dtype=bool)
-        for a, v in ((out, value), (keep, False)):
-            region = a if basic is None else a[basic]
-            try:
-                if advanced is None:
-                    region[...] = v
-                else:
-                    region[advanced] = v
-            except ValueError as e:
-                raise RuntimeError(f"setitem: cannot assign a value of shape {np.shape(value)} "
-                                   f"to a region of a tensor of shape {x.shape}: {e}") from None
+        _assign(out, basic, advanced, value, (basic, advanced))
+        _assign(keep, basic, advanced, False, (basic, advanced))
         ctx.basic, ctx.advanced, ctx.keep = basic, advanced, keep
         return out
 

@@ -279,6 +279,46 @@ def scatter_add_(self, dim, index, src):
     return inplace.run(self, "scatter_add_", scatter_add, (dim, index, src))
 
 
+# ------------------------------------------------------------------------------ comparisons
+def _compare_(name):
+    """``x.lt_(y)``: x becomes 1 where x < y and 0 elsewhere, in x's dtype. Recorded like
+    torch, with gradient 0 for x and y (a comparison has no slope)."""
+
+    def compared(x, other):
+        r = getattr(x, name)(other)
+        return ew.where(_no_select(x), x, r.to(x.dtype))
+
+    def method(self, other):
+        return inplace.run(self, name + "_", compared, (other,), casting="unsafe")
+
+    method.__name__ = name + "_"
+    return method
+
+
+# ------------------------------------------------------------------------------ shape
+def _reshape_(name):
+    """``x.t_()``, ``x.unsqueeze_(0)``, ...: x takes the view's shape and strides, keeping
+    its memory, as in torch."""
+
+    def method(self, *args, **kwargs):
+        if _state_records(self):
+            raise NotImplementedError(
+                f"{name}_: changing the shape of a tensor in the autograd graph in place "
+                f"(shape {self.shape}) is not supported; write x = x.{name}(...) instead")
+        self._data = getattr(Tensor, name)(self, *args, **kwargs)._data
+        return self
+
+    method.__name__ = name + "_"
+    return method
+
+
+def _state_records(t):
+    from ..graph import _state
+
+    return _state.grad_enabled and (t.requires_grad or t._base is not None
+                                    and t._base.requires_grad)
+
+
 TENSOR_METHODS = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_,
     "subtract_": sub_, "multiply_": mul_, "divide_": div_, "true_divide_": div_,
@@ -290,6 +330,9 @@ TENSOR_METHODS = {
     "index_fill": index_fill, "index_fill_": index_fill_,
     "scatter": scatter, "scatter_": scatter_, "scatter_add": scatter_add,
     "scatter_add_": scatter_add_,
+    **{n + "_": _compare_(n) for n in ("eq", "ne", "lt", "le", "gt", "ge")},
+    **{n + "_": _reshape_(n) for n in ("squeeze", "unsqueeze", "t", "transpose", "swapaxes",
+                                       "swapdims")},
 }
 TORCH_FUNCTIONS = {"masked_fill": masked_fill, "index_add": index_add,
                    "index_fill": index_fill, "scatter": scatter, "scatter_add": scatter_add}

@@ -21,7 +21,7 @@ import numpy as np
 from ..function import Function, register
 from ..tensor import Tensor, as_tensor
 from ._util import normalize_dim
-from .indexing import Index
+from .indexing import GetItem, Index
 
 
 def _shape_arg(shape, op):
@@ -345,22 +345,11 @@ def reshape_as(input, other):
 
 
 @register("select")
-class Select(Function):
-    """out = x[..., index, ...] along ``dim``, without that dim: a view of x."""
+class Select(GetItem):
+    """out = x[..., index, ...] along ``dim``, without that dim: a view of x (getitem with
+    one int, under torch's name)."""
 
-    __slots__ = ("shape", "key")
-    is_view = True
-
-    @staticmethod
-    def forward(ctx, x, key):
-        ctx.shape, ctx.key = x.shape, key
-        return x[key]
-
-    @staticmethod
-    def backward(ctx, grad):
-        from .indexing import _index_put
-
-        return _index_put(grad, ctx.shape, ctx.key, False), None
+    __slots__ = ()
 
 
 def select(input, dim, index):
