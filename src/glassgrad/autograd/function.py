@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import anomaly
-from .graph import _state
+from .graph import _HISTORY, _state
 
 Tensor = None  # bound by tensor.py (which imports this module)
 
@@ -134,9 +134,10 @@ class Function:
         parents, index, versions, needs = [], [], [], [False] * len(args)
         any_req = has_const_array = False
         i = 0
+        stale = _HISTORY[0]  # views can only be stale once something was changed in place
         for a in args:
             if isinstance(a, Tensor):
-                if a._base is not None and a._base.grad_fn is not a._base_fn:
+                if stale and a._base is not None and a._base.grad_fn is not a._base_fn:
                     _refresh(a)  # its base was changed in place since: see inplace.py
                 arrays[i] = a._data
                 parents.append(a)
@@ -165,7 +166,6 @@ class Function:
         data = raw if type(raw) is np.ndarray else np.asarray(raw)
         if any_req and state["grad_enabled"] and cls.differentiable and data.dtype.kind == "f":
             ctx.arg_index = index
-            ctx.versions = versions
             out = Tensor._from_op(data, ctx, parents)
             if cls.is_view:
                 _share(out, parents[0])
@@ -175,6 +175,9 @@ class Function:
                 versions.append(out._version[0])  # last: the output's
                 if has_const_array:
                     ctx.args = arrays
+            # a tuple of ints, which the garbage collector stops tracking (a list it would
+            # scan in every collection, for as long as the graph lives)
+            ctx.versions = tuple(versions)
         else:
             ctx.saved = ()
             out = Tensor._from_op(data, None, ())

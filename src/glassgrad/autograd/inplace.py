@@ -142,7 +142,7 @@ def run(t, op, fn, args=(), kwargs=None, casting="same_kind"):
     if base is None:
         if ctx.saved:  # the saved output is now t's array: t's version counter guards it
             ctx.saved = tuple(t._data if s is r._data else s for s in ctx.saved)
-            ctx.versions[-1] = t._version[0]
+            ctx.versions = (*ctx.versions[:-1], t._version[0])
         t.grad_fn, t.parents, t.requires_grad = ctx, r.parents, True
         _add_history(t, old)
     else:
@@ -160,9 +160,9 @@ def _keep_saved_input(ctx, r, old):
     if any(s is d for s in ctx.saved):
         c = Clone.apply(old)
         ctx.saved = tuple(c._data if s is d else s for s in ctx.saved)
-        for k, p in enumerate(r.parents):
-            if p is old:
-                ctx.versions[k] = c._version[0]
+        ctx.versions = tuple(c._version[0] if p is old else v
+                             for p, v in zip(r.parents, ctx.versions)) + ctx.versions[
+                                 len(r.parents):]
         r.parents = tuple(c if p is old else p for p in r.parents)
     ctx.saved = tuple(s.copy() if type(s) is np.ndarray and np.may_share_memory(s, d)
                       else s for s in ctx.saved)  # a part of it (none of our ops does this)
