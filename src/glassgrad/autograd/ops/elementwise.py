@@ -173,15 +173,19 @@ def _select(grad, mask):
     """grad where ``mask`` is 0 gives exactly 0 (torch's select: ``where(mask, grad, 0)``),
     even where grad is inf or NaN; elsewhere grad * mask (a mask may hold 1/2 or -1 too).
 
-    On large arrays with a finite grad this is the product: np.where with a random mask is
-    about 20 times slower than a product there (``+= 0`` turns the -0.0 of a negative grad
-    times 0 into the 0.0 a select gives). Small arrays take np.where, fewer calls.
+    On large arrays this is the product whenever the product is finite everywhere (its max
+    and min tell: both carry a NaN, and an inf shows in one of them), since np.where with a
+    random mask is about 20 times slower than a product there. A finite product has no
+    0 * inf in it, so it equals the select once -0.0 is made 0.0. Otherwise, and on small
+    arrays, np.where selects.
     """
     if type(grad) is np.ndarray:
-        if mask.size > _SELECT_BY_PRODUCT and np.isfinite(grad).all():
-            out = grad * mask
-            out += 0
-            return out
+        if mask.size > _SELECT_BY_PRODUCT:
+            with np.errstate(invalid="ignore"):  # a 0 * inf is caught just below
+                out = grad * mask
+            if np.isfinite(out.max()) and np.isfinite(out.min()):
+                out += 0  # -0.0 (a negative grad times 0) becomes the 0.0 a select gives
+                return out
         if mask.dtype == bool:
             return np.where(mask, grad, 0)
         with np.errstate(invalid="ignore"):  # the 0 * inf this where() replaces
