@@ -1,6 +1,6 @@
 """Random programs mixing views, in-place ops and ordinary ops, run on glassgrad and torch.
 
-Each seed draws one program of 25 steps over a pool of tensors (results of ops, and views
+Each of 300 seeds draws one program of 25 steps over a pool of tensors (results of ops, and views
 of them) and runs it on both engines. Values must agree after every step and an in-place
 op must raise on both or neither. Backward must then agree: the same leaf gradients, or an
 error on both. Where torch refuses (a tensor it saved was changed) and glassgrad does not
@@ -159,8 +159,8 @@ def _run(seed):
 
 
 def test_random_programs_match_torch():
-    outcomes = [_run(seed) for seed in range(200)]
+    outcomes = [_run(seed) for seed in range(300)]
     counts = {o: outcomes.count(o) for o in set(outcomes)}
     # most programs change a tensor some op saved, and both engines refuse; enough of them
     # reach a gradient for the comparison to mean something
-    assert counts.get("same", 0) >= 10 and len(outcomes) - counts["both raised"] >= 30, counts
+    assert counts.get("same", 0) >= 15 and len(outcomes) - counts["both raised"] >= 40, counts

@@ -223,16 +223,18 @@ UNARY = {
     "cos":     (np.cos,                      lambda x, out: -np.sin(x)),
     "tanh":    (np.tanh,                     lambda x, out: 1 - out * out),
     "sigmoid": (_sigmoid_array,              lambda x, out: out * (1 - out)),
-    "relu":    (lambda x: np.maximum(x, 0),  lambda x, out: x > 0),
+    "relu":    (lambda x: np.maximum(x, 0),  lambda x, out: ~(_raw(out) <= 0)),
     "erf":     (erf,                         lambda x, out: _TWO_OVER_SQRT_PI * np.exp(-x * x)),
 }
-# abs and relu: the gradient at 0 is 0, as in torch; their masks select (MaskUnary).
+# abs and relu: the gradient at 0 is 0, as in torch; their masks select (MaskUnary). relu
+# reads its output, as torch's does (out > 0 where x > 0; a NaN passes its gradient), so
+# relu_ needs no copy of its input.
 _MASKS = ("abs", "relu")
 _INTEGER_OK = ("abs", "relu")  # the rest compute integer and bool input in the default float
 
 # what each derivative above reads (the rest is not saved, so changing it in place is fine)
 _READS = {"abs": "x", "exp": "out", "log": "x", "log1p": "x", "sqrt": "out", "sin": "x",
-          "cos": "x", "tanh": "out", "sigmoid": "out", "relu": "x", "erf": "x"}
+          "cos": "x", "tanh": "out", "sigmoid": "out", "relu": "out", "erf": "x"}
 
 UNARY_CLASSES = {}
 for _name, (_f, _d) in UNARY.items():
