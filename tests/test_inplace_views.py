@@ -208,6 +208,22 @@ def test_a_view_made_before_the_base_joined_the_graph():
     np.testing.assert_array_equal(grad, [8.0, 12.0])
 
 
+def test_hooks_and_retain_grad_follow_the_version_they_were_set_on():
+    def f(L):
+        x = _t(L, [1.0, -2.0, 3.0], requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        before, after = [], []
+        y.register_hook(lambda g: before.append(_np(g)))
+        z = y * 3
+        y.mul_(5)
+        y.register_hook(lambda g: after.append(_np(g)))
+        (z.sum() + (y * y).sum()).backward()
+        return _np(y.grad), before, after, _np(x.grad)
+
+    run_both(f)
+
+
 def test_inplace_on_a_leaf_that_requires_grad_raises_outside_no_grad():
     w = gg.tensor([1.0, 2.0], requires_grad=True)
     for op in (lambda: w.add_(1), lambda: w.mul_(2), lambda: w.relu_(), lambda: w.zero_(),

@@ -59,3 +59,10 @@ def test_shape_like_methods():
     assert gg.zeros(1, 3).expand_as(other).shape == (2, 3)
     assert x.requires_grad_() is x
     assert gg.is_tensor(x) and not gg.is_tensor(np.zeros(2))
+
+
+def test_functional_one_hot():
+    from glassgrad.nn import functional as F
+
+    out = F.one_hot(gg.tensor([0, 2, 1]), num_classes=4)
+    assert out.dtype == gg.int64 and out.tolist() == [[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0]]
