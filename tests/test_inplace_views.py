@@ -564,3 +564,16 @@ def test_inplace_relu_in_a_model_trains_like_the_out_of_place_one():
         grads.append([_np(p.grad) for p in model.parameters()])
     for a, b in zip(*grads):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_copying_reshape_has_its_own_version_counter():
+    def f(L):
+        x = _t(L, np.arange(6.0).reshape(2, 3), requires_grad=True)
+        y = (x * 1).t()  # not contiguous: reshape must copy
+        z = y.reshape(6)
+        w = y * y  # saves y
+        z.add_(1)  # changes the copy only: y's saved value is untouched
+        (w.sum() + z.sum()).backward()
+        return _np(x.grad), z._version if L is torch else z._version[0]
+
+    run_both(f)

@@ -27,6 +27,7 @@ class InputReport:
     max_rel_err: float = 0.0
     worst: tuple | None = None  # (element index, numeric, analytic, abs err, rel err)
     ok: bool = True
+    nonfinite: bool = False  # the numeric derivative is NaN or inf somewhere
 
 
 @dataclass
@@ -51,6 +52,12 @@ class Report:
             if r.ok or r.worst is None:
                 continue
             idx, num, ana, ae, re = r.worst
+            if r.nonfinite:
+                lines.append(
+                    f"{what} of input {r.index} (shape {r.shape}) cannot be checked: the "
+                    f"numeric derivative is not finite at element {idx} (numeric {num:.6g}, "
+                    f"analytic {ana:.6g}); move the input away from the singularity")
+                continue
             lines.append(
                 f"{what} of input {r.index} (shape {r.shape}) is wrong; worst element {idx}: "
                 f"numeric {num:.6g}, analytic {ana:.6g}, abs err {ae:.3g}, rel err {re:.3g}"
@@ -116,12 +123,25 @@ class _TensorEngine:
         return np.zeros(like.shape) if g is None else np.asarray(g._data, dtype=np.float64)
 
 
+    @staticmethod
+    def weight_leaves(arrays):
+        from .tensor import Tensor
+
+        return [Tensor(w, requires_grad=True) for w in arrays]
+
+
 class _ValueEngine(_TensorEngine):
     @staticmethod
     def leaves(inputs):
         from .value import Value
 
         return [Value(float(x._data), label=x.label) for x in inputs]
+
+    @staticmethod
+    def weight_leaves(arrays):
+        from .value import Value
+
+        return [Value(float(w)) for w in arrays]
 
     @staticmethod
     def arrays(leaves):
@@ -131,7 +151,7 @@ class _ValueEngine(_TensorEngine):
     def weighted(outs, weights):
         total = 0
         for o, w in zip(outs, weights):
-            total = o * float(w) + total
+            total = o * (w if _is_value(w) else float(w)) + total
         return total
 
     @staticmethod
@@ -198,12 +218,19 @@ def _compare(fn, leaves, eng, eps, atol, rtol, seed, what):
             rel_err = abs_err / np.maximum(np.abs(num), 1e-12)
             bad = abs_err > atol + rtol * np.abs(num)
             bad |= ~np.isfinite(ana) & np.isfinite(num)
-            r.max_abs_err = float(np.nanmax(abs_err))
-            # relative error where the derivative is not ~0 (elsewhere it is noise)
-            r.max_rel_err = float(np.nanmax(np.where(np.abs(num) > atol, rel_err, 0.0)))
+            r.nonfinite = bool((~np.isfinite(num)).any())
+            bad |= ~np.isfinite(num)  # no number to compare with: never a pass
+            with np.errstate(invalid="ignore"):
+                r.max_abs_err = float(np.max(abs_err))  # NaN when a derivative is NaN
+                # relative error where the derivative is not ~0 (elsewhere it is noise)
+                r.max_rel_err = float(np.max(np.where(np.abs(num) > atol, rel_err, 0.0)))
             r.ok = not bad.any()
-            k = int(np.argmax(np.where(bad, abs_err, -1.0))) if bad.any() else int(
-                np.argmax(abs_err))
+            if r.nonfinite:
+                k = int(np.argmax(~np.isfinite(num).reshape(-1)))
+            elif bad.any():
+                k = int(np.argmax(np.where(bad, np.nan_to_num(abs_err, nan=np.inf), -1.0)))
+            else:
+                k = int(np.argmax(abs_err))
             idx = np.unravel_index(k, num.shape) if num.ndim else ()
             r.worst = (tuple(int(j) for j in idx), float(num.reshape(-1)[k]),
                        float(ana.reshape(-1)[k]), float(abs_err.reshape(-1)[k]),
@@ -232,18 +259,22 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     return report.ok
 
 
-def _first_derivative_fn(fn, eng, seed):
-    """g(*xs) = d sum(w * fn(*xs)) / d xs, built with create_graph so it is differentiable."""
-    state = {}
+def _first_derivative_fn(fn, eng, n):
+    """g(*xs, *ws) = d sum(w * fn(*xs)) / d xs, built with create_graph.
 
-    def g(*xs):
+    The output weights ws are inputs of g too, as in torch's gradgradcheck: the first
+    derivative is linear in them, so checking g against central differences in ws checks that
+    backward is itself differentiable in its incoming gradient. (With the weights held
+    constant, every op whose second derivative in x is zero, such as sum, add, relu or
+    where, would pass whatever its backward did under create_graph.)
+    """
+
+    def g(*args):
+        xs, ws = args[:n], args[n:]
         with enable_grad():
             outs = eng.outputs(fn(*xs))
-            if "weights" not in state:
-                rng = np.random.default_rng(seed + 1)
-                state["weights"] = [rng.standard_normal(np.shape(o._data)) for o in outs]
             wrt = [xs[i] for i, _ in eng.arrays(list(xs))]
-            gs = eng.grad(eng.weighted(outs, state["weights"]), wrt, True)
+            gs = eng.grad(eng.weighted(outs, ws), wrt, True)
         return tuple(_zero_like(x, eng) if gi is None else gi for gi, x in zip(gs, wrt))
 
     return g
@@ -260,15 +291,21 @@ def _zero_like(x, eng):
 
 
 def gradgradcheck_report(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
+    """gradcheck of x, w -> d sum(w * fn(x)) / dx, in both x and the output weights w."""
     eng = _engine(inputs)
     leaves = eng.leaves(inputs)
-    g = _first_derivative_fn(fn, eng, seed)
+    with no_grad():
+        outs = eng.outputs(fn(*leaves))
+    rng = np.random.default_rng(seed + 1)
+    weights = eng.weight_leaves([rng.standard_normal(np.shape(o._data)) for o in outs])
+    g = _first_derivative_fn(fn, eng, len(leaves))
     with enable_grad():
-        return _compare(g, leaves, eng, eps, atol, rtol, seed, "second derivative")
+        return _compare(g, leaves + weights, eng, eps, atol, rtol, seed, "second derivative")
 
 
 def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
-    """gradcheck of the gradient itself: checks backward's own backward (create_graph=True)."""
+    """gradcheck of the gradient itself: checks backward's own backward (create_graph=True),
+    in the inputs and in the output weights (the incoming gradient), as torch does."""
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     report = gradgradcheck_report(fn, inputs, eps, atol, rtol, seed)
     if not report.ok and raise_exception:

@@ -322,7 +322,14 @@ def _fit(g, p, ctx, k, create_graph, Tensor):
     """Bring one op's gradient for parent ``p`` to p's shape and dtype."""
     if create_graph:
         if not isinstance(g, Tensor):
-            g = Tensor._from_op(as_ndarray(g), None, ())
+            # a plain array here would be a constant in the new graph: the second derivative
+            # through it would silently be 0
+            raise RuntimeError(
+                f"{ctx.name}: under create_graph=True, backward returned a plain array (not a "
+                f"Tensor) for input {k} of shape {tuple(p._data.shape)}, so the gradient of "
+                "this gradient would be silently wrong. Write backward with operators, "
+                "np.<ufunc> calls and functions that accept Tensors, or set "
+                "once_differentiable = True on the op")
     else:
         g = as_ndarray(g)
     if g.shape != p._data.shape:
