@@ -302,13 +302,40 @@ def test_cnn_state_dict_both_ways():
     assert int(fresh[1].num_batches_tracked) == 2
 
 
-def test_float32_training_step_close_to_torch():
+def test_float32_training_steps_close_to_torch():
+    """Three SGD steps (momentum 0.9) of the CNN on cross-entropy, in float32 and in train
+    mode (batch statistics, running stats updated; dropout off in both, as its masks cannot
+    agree): each step's loss, every parameter after each step, and the running statistics
+    stay within float32 error of torch's."""
     torch.manual_seed(1)
     theirs, ours = _cnn(torch.nn), _cnn(nn)
     _load_from_torch(ours, theirs)
-    ours.eval()
-    theirs.eval()
-    x = _x(2, 3, 8, 8).astype(np.float32)
-    out, ref = ours(gg.tensor(x)), theirs(torch.tensor(x))
-    assert out.dtype == np.float32
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-4, atol=1e-5)
+    for model in (ours, theirs):
+        model.train()
+        model[5].eval()  # Dropout: the identity in eval
+    opt_ours = gg.optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
+    opt_theirs = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
+    start = {k: v.detach().clone() for k, v in theirs.named_parameters()}
+    rng = np.random.default_rng(2)
+    tp = dict(theirs.named_parameters())
+    for step in range(3):
+        x = rng.standard_normal((4, 3, 8, 8)).astype(np.float32)
+        target = rng.integers(0, 5, 4)
+        loss = gg.nn.functional.cross_entropy(ours(gg.tensor(x)), gg.tensor(target))
+        ref = torch.nn.functional.cross_entropy(theirs(torch.tensor(x)), torch.tensor(target))
+        assert loss.dtype == np.float32
+        np.testing.assert_allclose(float(loss.item()), ref.item(), rtol=1e-5,
+                                   err_msg=f"loss at step {step}")
+        for opt, lo in ((opt_ours, loss), (opt_theirs, ref)):
+            opt.zero_grad()
+            lo.backward()
+            opt.step()
+        for name, p in ours.named_parameters():
+            assert p.dtype == np.float32, name
+            np.testing.assert_allclose(p.data.numpy(), tp[name].detach().numpy(), rtol=1e-4,
+                                       atol=1e-5, err_msg=f"{name} after step {step}")
+    moved = [k for k, v in theirs.named_parameters() if not torch.equal(v, start[k])]
+    assert len(moved) == len(start)  # every parameter took real steps
+    for name, buf in theirs.named_buffers():
+        np.testing.assert_allclose(np.asarray(ours.state_dict()[name].data.numpy()),
+                                   buf.numpy(), rtol=1e-4, atol=1e-5, err_msg=name)

@@ -60,23 +60,29 @@ for _name, _tf in _UNARY_TORCH.items():
 
 spec("leaky_relu", lambda x, **k: F.leaky_relu(x, **k),
      lambda rng: [Case((away_from(rng.standard_normal((3, 4)), [0]),), {"negative_slope": 0.2}),
-                  Case((away_from(rng.standard_normal(()), [0]),))],
+                  Case((away_from(rng.standard_normal(()), [0]),)),
+                  Case((away_from(rng.standard_normal((1, 4)), [0]),))],
      lambda t, x, **k: t.nn.functional.leaky_relu(x, **k), gradgrad=True)
 spec("elu", lambda x, **k: F.elu(x, **k),
      lambda rng: [Case((away_from(rng.standard_normal((3, 4)), [0]),), {"alpha": 0.7}),
-                  Case((away_from(rng.standard_normal((5,)), [0]),))],
+                  Case((away_from(rng.standard_normal((5,)), [0]),)),
+                  Case((away_from(rng.standard_normal(()), [0]),)),
+                  Case((away_from(rng.standard_normal((2, 1)), [0]),), {"alpha": 1.5})],
      lambda t, x, **k: t.nn.functional.elu(x, **k), gradgrad=True)
 spec("gelu", lambda x, **k: F.gelu(x, **k),
      lambda rng: [Case((rng.standard_normal((3, 4)) * 2,)),
                   Case((rng.standard_normal((2, 3)) * 2,), {"approximate": "tanh"}),
-                  Case((np.array(-6.0),))],
+                  Case((np.array(-6.0),)),
+                  Case((rng.standard_normal((3, 1)) * 2,), {"approximate": "tanh"})],
      lambda t, x, **k: t.nn.functional.gelu(x, **k), gradgrad=True)
 spec("silu", lambda x: F.silu(x), _unary_cases(), lambda t, x: t.nn.functional.silu(x),
      gradgrad=True)
 spec("softplus", lambda x, **k: F.softplus(x, **k),
      lambda rng: [Case((rng.standard_normal((3, 4)) * 3,)),
                   Case((rng.standard_normal((4,)) * 3,), {"beta": 2.0, "threshold": 3.0}),
-                  Case((np.array([30.0, -30.0]),))],
+                  Case((np.array([30.0, -30.0]),)),
+                  Case((rng.standard_normal(()) * 3,)),
+                  Case((rng.standard_normal((1, 3)) * 3,), {"beta": 0.5})],
      lambda t, x, **k: t.nn.functional.softplus(x, **k), gradgrad=True)
 def _apart(x, bounds, margin=0.1):
     """x moved at least ``margin`` away from every (broadcast) bound: no kink under eps."""
@@ -118,7 +124,8 @@ spec("hardtanh", lambda x, **k: F.hardtanh(x, **k),
                   Case((away_from(rng.standard_normal((5,)), [-0.5, 0.25]),),
                        {"min_val": -0.5, "max_val": 0.25}),
                   Case((away_from(rng.standard_normal(()) * 4 + 3, [0.0, 6.0]),),
-                       {"min_val": 0.0, "max_val": 6.0}, note="relu6")],
+                       {"min_val": 0.0, "max_val": 6.0}, note="relu6"),
+                  Case((away_from(rng.standard_normal((2, 1, 3)) * 2, [-1.0, 1.0]),))],
      lambda t, x, **k: t.nn.functional.hardtanh(x, **k), gradgrad=True)
 spec("maximum", gg.maximum, _binary_cases(), lambda t, x, y: t.maximum(x, y), gradgrad=True)
 spec("minimum", gg.minimum, _binary_cases(), lambda t, x, y: t.minimum(x, y), gradgrad=True)
@@ -128,12 +135,16 @@ def _where_cases(rng):
     return [Case((rng.standard_normal((3, 4)) > 0, rng.standard_normal((3, 4)),
                   rng.standard_normal((4,)))),
             Case((np.array([True, False, True]), rng.standard_normal(()),
-                  rng.standard_normal((2, 3))))]
+                  rng.standard_normal((2, 3)))),
+            Case((rng.standard_normal((3, 4)) > 0, rng.standard_normal((3, 1)),
+                  rng.standard_normal((1, 4))), note="size-1 dims")]
 
 
 spec("where", lambda c, x, y: gg.where(c, x, y), _where_cases,
      lambda t, c, x, y: t.where(c, x, y), gradgrad=True, consts=(0,))
 # Values and eps exactly representable in float32, so the float32 round trip is exact.
 spec("to", lambda x: x.to(gg.float32) * 1.5,
-     lambda rng: [Case((rng.integers(-64, 64, (3, 2)) / 8.0,))],
+     lambda rng: [Case((rng.integers(-64, 64, (3, 2)) / 8.0,)),
+                  Case((rng.integers(-64, 64, ()) / 8.0,)),
+                  Case((rng.integers(-64, 64, (1, 3)) / 8.0,))],
      lambda t, x: x.to(t.float32) * 1.5, eps=2.0**-10)

@@ -56,6 +56,7 @@ def _regression_cases(kinks=(0.0,), weight=True):
         out = [Case(pair((3, 4))), Case(pair((3, 4)), {"reduction": "sum"}),
                Case(pair((2, 3)), {"reduction": "none"}),
                Case(pair((3, 4), (4,)), note="target broadcast"),
+               Case(pair((2, 3, 4), (3, 1)), {"reduction": "none"}, note="target broadcast"),
                Case(pair(()), {"reduction": "none"}), Case(pair(()), {"reduction": "sum"}),
                Case(pair(())), Case(pair((1, 5)), {"reduction": "none"})]
         if weight:
@@ -87,7 +88,8 @@ def _bce_cases(rng):
             Case(pair((5,)), {"reduction": "none"}), Case(pair(()), {"reduction": "none"}),
             Case(pair(())), Case(pair((2, 3)), {"weight": rng.uniform(0.1, 2.0, (3,))}),
             Case(pair((2, 3)), {"weight": rng.uniform(0.1, 2.0, (2, 3)),
-                                "reduction": "none"})]
+                                "reduction": "none"}),
+            Case(pair((1, 4)), {"weight": rng.uniform(0.1, 2.0, (1,))})]
 
 
 def _bce_logits_cases(rng):
@@ -101,7 +103,9 @@ def _bce_logits_cases(rng):
             Case(pair((2, 3)), {"weight": rng.uniform(0.1, 2.0, (2, 1)),
                                 "pos_weight": rng.uniform(0.1, 3.0, (3,)),
                                 "reduction": "none"}),
-            Case((np.array([40.0, -40.0, 0.5]), np.array([0.0, 1.0, 0.3])), note="large")]
+            Case((np.array([40.0, -40.0, 0.5]), np.array([0.0, 1.0, 0.3])), note="large"),
+            Case(pair((3, 1)), {"pos_weight": rng.uniform(0.1, 3.0, (1,)),
+                                "reduction": "none"})]
 
 
 _loss_spec("binary_cross_entropy", _bce_cases, gradgrad=True)

@@ -41,6 +41,8 @@ def _batch_norm_cases(rng):
         Case((rng.standard_normal((3, 3, 2, 2)), *affine(3)), {"training": False, **running(3)},
              note="eval"),
         Case((rng.standard_normal((5, 2)),), {"training": False, **running(2)}, note="eval"),
+        Case((rng.standard_normal((3, 2, 1, 4)), *affine(2)), {"training": True},
+             note="size-1 dim"),
     ]
 
 
@@ -66,6 +68,8 @@ def _layer_norm_cases(rng):
              note="weight only"),
         Case((np.full((2, 4), 3.0) + rng.standard_normal((2, 4)) * 1e-2, *affine(4)),
              {"normalized_shape": (4,)}, note="small spread"),
+        Case((rng.standard_normal((3, 1, 4)), *affine((1, 4))), {"normalized_shape": (1, 4)},
+             note="size-1 dim"),
     ]
 
 

@@ -37,8 +37,12 @@ def _torch_logsumexp(t, x, dim=None, keepdim=False):
     return t.logsumexp(x, tuple(range(x.dim())) if dim is None else dim, keepdim=keepdim)
 
 
+# +-1e4 logits: logsumexp's outputs are near 1e4, whose rounding (1e-12) central differences
+# with eps = 1e-6 divide by 2e-6: a numeric error of 4e-7 (cancellation), above atol. A
+# power-of-two eps of 2**-16 keeps x +- eps exact and cuts that error to 5e-11; truncation
+# stays near 1e-11. softmax and log_softmax output O(1) values and need no override.
 spec("logsumexp", lambda x, **k: x.logsumexp(**k), _logit_cases([1, -1]), _torch_logsumexp,
-     gradgrad=True)
+     gradgrad=True, eps=2.0**-16)
 spec("softmax", lambda x, **k: F.softmax(x, **k), _logit_cases([1, -1, 0], full=False),
      lambda t, x, **k: t.nn.functional.softmax(x, **k), gradgrad=True)
 spec("log_softmax", lambda x, **k: F.log_softmax(x, **k), _logit_cases([1, -1, 0], full=False),
