@@ -8,8 +8,13 @@ measured up to 8x slower (torch's MLP step: 15 ms instead of 1.8 ms). Each block
 starts with a pause (``GAP``) and untimed warm-up calls.
 
 Each sample is ``time.perf_counter`` around ``number`` back-to-back calls, divided by
-``number``. The garbage collector stays on: the cost of collecting cyclic graphs is part of
-what a framework costs.
+``number``.
+
+Garbage collection (``GC_NOTE``, also written into every result): the collector stays on with
+Python's default thresholds, as users run, and nothing is frozen (no ``gc.freeze()``). Before
+each block the suite calls ``gc.collect()`` once, outside the timing, so one framework's
+garbage is not collected on another's clock. Collections triggered inside a timed call are
+timed, so the cost of collecting cyclic graphs is part of what a framework costs.
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ import gc
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from datetime import datetime, timezone
 
 GAP = 0.3  # seconds of idle before each block: other thread pools stop spinning
+GC_NOTE = ("garbage collector on with Python's default thresholds, nothing frozen; "
+           "gc.collect() once before each block, outside the timing")
 
 
 def stats(samples, scale=1.0):
@@ -53,8 +61,7 @@ def measure(fns, warmup, repeats, number=1, scale=1.0, rounds=1):
             if name in results:
                 continue
             fn = fns[name]
-            gc.collect()
-            gc.freeze()  # what exists now (imports, models, data) is not the block's garbage
+            gc.collect()  # the previous block's garbage is not collected on this one's clock
             if len(names) > 1:
                 time.sleep(GAP)
             try:
@@ -67,8 +74,6 @@ def measure(fns, warmup, repeats, number=1, scale=1.0, rounds=1):
                     samples[name].append((time.perf_counter() - t0) / number)
             except Exception as e:  # noqa: BLE001  (a peer failing is a result, not a crash)
                 results[name] = {"error": _describe(e)}
-            finally:
-                gc.unfreeze()
     for name in names:
         if name not in results:
             results[name] = stats(samples[name], scale)
@@ -140,7 +145,55 @@ def environment(threads, frameworks):
         "platform": platform.platform(),
         "executable": sys.executable,
         "load_average_start": _loadavg(),
+        "git": git_state(),
+        "blas": numpy_blas(),
+        "gc": {"enabled": gc.isenabled(), "thresholds": list(gc.get_threshold()),
+               "frozen": False, "note": GC_NOTE},
     }
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _git(*args):
+    out = subprocess.run(["git", "-C", ROOT, *args], capture_output=True, text=True,
+                         timeout=30)
+    if out.returncode != 0:
+        raise OSError(out.stderr.strip() or f"git {args[0]} failed")
+    return out.stdout.strip()
+
+
+def git_state():
+    """The commit the run measured, and whether the working tree differed from it."""
+    try:
+        commit = _git("rev-parse", "HEAD")
+        changed = [line[3:] for line in _git("status", "--porcelain",
+                                             "--untracked-files=no").splitlines()]
+    except (OSError, subprocess.SubprocessError) as e:
+        return {"commit": None, "dirty": None, "error": str(e)[:160]}
+    return {"commit": commit, "dirty": bool(changed), "changed_files": changed}
+
+
+def numpy_blas():
+    """The BLAS numpy was built against, from ``numpy.show_config(mode="dicts")``."""
+    import numpy as np
+
+    try:
+        deps = np.show_config(mode="dicts")["Build Dependencies"]
+    except (TypeError, KeyError):  # numpy 1.x prints its config and returns None
+        return {"name": "unknown (numpy.show_config has no dicts mode)"}
+    blas = deps.get("blas", {})
+    out = {"name": blas.get("name"), "version": blas.get("version"),
+           "config": blas.get("openblas configuration")}
+    try:  # the BLAS actually loaded and its thread count, where threadpoolctl is installed
+        import threadpoolctl
+
+        out["loaded"] = [{k: p.get(k) for k in ("internal_api", "version", "num_threads")}
+                         for p in threadpoolctl.threadpool_info()
+                         if p.get("user_api") == "blas"]
+    except ImportError:
+        pass
+    return out
 
 
 def _loadavg():

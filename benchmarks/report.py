@@ -67,6 +67,26 @@ def console_group(g):
     return "\n".join(lines)
 
 
+def describe_git(g):
+    """'HEAD abc1234' or 'HEAD abc1234 plus uncommitted changes to N files'."""
+    if not g or not g.get("commit"):
+        return "commit not recorded" + (f" ({g['error']})" if g and g.get("error") else "")
+    text = f"HEAD {g['commit'][:12]}"
+    if g.get("dirty"):
+        files = g.get("changed_files", [])
+        text += f" plus uncommitted changes to {len(files)} tracked file(s)"
+    return text
+
+
+def describe_blas(b):
+    if not b:
+        return "not recorded"
+    text = " ".join(str(x) for x in (b.get("name"), b.get("version")) if x)
+    if b.get("config"):
+        text += f" ({b['config'].strip()})"
+    return text or "unknown"
+
+
 def console_targets(rows):
     if not rows:
         return ""
@@ -87,6 +107,12 @@ def markdown(run):
         f"{m['elapsed_s']:.0f} s.",
         "",
         "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
+        "",
+        f"Code: {describe_git(m.get('git'))}.",
+        "",
+        f"BLAS (numpy): {describe_blas(m.get('blas'))}.",
+        "",
+        f"Garbage collection: {m.get('gc', {}).get('note', 'not recorded')}.",
         "",
         "Medians, with min and max over the repeats. **glassgrad/peer** is glassgrad's median "
         "divided by the peer's: above 1 means glassgrad is slower.",

@@ -1,6 +1,6 @@
 """Run glassgrad's benchmark suite: every case, every installed framework, one process.
 
-    python -m benchmarks                  # every case (about 10 minutes on 2 cores)
+    python -m benchmarks                  # every case (about 3 minutes on 2 cores)
     python benchmarks/run.py --quick      # a one-minute subset
     python -m benchmarks --case cnn       # one case (repeat --case for more)
     python -m benchmarks --plot           # also write benchmarks/results/latest.png
@@ -77,6 +77,8 @@ def run(args, argv, log=print):
         f"load average {meta['load_average_start']}")
     log("versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
         + (f"; not installed: {', '.join(missing)}" if missing else ""))
+    log(f"code: {report.describe_git(meta['git'])}; BLAS: {report.describe_blas(meta['blas'])}")
+    log(f"gc: {meta['gc']['note']}")
     t_start = time.perf_counter()
     groups, skipped = [], []
     for name in names:

@@ -2,6 +2,11 @@
 
 Ratios are glassgrad's median divided by the peer's (above 1: glassgrad is slower). A target
 whose group or peer is absent from the run is "n/a".
+
+A target is set only against a peer that is faster than glassgrad. The CNN's hand-written
+numpy peer is not one: its im2col, col2im and pooling are simpler than glassgrad's and it
+measured about 2.4x slower, so a "glassgrad/numpy <= 1" target there would pass whatever
+glassgrad did. The CNN is held to torch alone (benchmarks/README.md, "Targets").
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ TARGETS = [
     ("tensor_mlp", "Tensor MLP step: glassgrad/numpy", "ratio", "numpy", "<=", 1.10, "x"),
     ("tensor_mlp", "Tensor MLP step: glassgrad/torch", "ratio", "torch", "<=", 1.25, "x"),
     ("cnn", "CNN step: glassgrad/torch", "ratio", "torch", "<=", 2.0, "x"),
-    ("cnn", "CNN step: glassgrad/numpy im2col", "ratio", "numpy", "<=", 1.0, "x"),
     ("per_op.tensor", "Per-op, Tensor chain", "value", "glassgrad", "<=", 6.0, " us/op"),
     ("per_op.value", "Per-op, Value chain", "value", "glassgrad", "<=", 1.5, " us/op"),
     ("scalar_mlp", "Scalar MLP step: speed-up over micrograd-style", "speedup",

@@ -2,6 +2,7 @@
 for one iteration (``--smoke``), the structure of its JSON and markdown, and the peers'
 agreement with glassgrad. Nothing here asserts a speed."""
 
+import gc
 import json
 import math
 import os
@@ -15,7 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from benchmarks import THREADS, cases, peers, run, workloads  # noqa: E402
+from benchmarks import THREADS, cases, peers, run, spread, targets, workloads  # noqa: E402
 from benchmarks.harness import measure  # noqa: E402
 
 # Failures the suite reports as results rather than crashes.
@@ -160,3 +161,60 @@ def test_script_entry_points(tmp_path):
     p = subprocess.run([sys.executable, "-m", "benchmarks", "--case", "nope"], cwd=ROOT,
                        env=env, capture_output=True, text=True, timeout=300)
     assert p.returncode == 2 and "unknown case 'nope'" in p.stderr
+
+
+def test_meta_records_commit_blas_and_gc_and_the_markdown_states_them(smoke):
+    result, out = smoke
+    meta = result["meta"]
+    head = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True,
+                          text=True)
+    if head.returncode == 0:
+        assert meta["git"]["commit"] == head.stdout.strip()
+        assert isinstance(meta["git"]["dirty"], bool)
+    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]["name"]
+    assert meta["blas"]["name"] == blas
+    assert meta["gc"]["enabled"] is True and meta["gc"]["frozen"] is False
+    md = (out / "latest.md").read_text()
+    assert f"BLAS (numpy): {blas}" in md
+    assert "Garbage collection: garbage collector on" in md and "nothing frozen" in md
+    if head.returncode == 0:
+        assert f"Code: HEAD {head.stdout.strip()[:12]}" in md
+
+
+def test_measure_runs_with_the_collector_on_and_nothing_frozen():
+    seen = []
+
+    def probe():
+        seen.append((gc.isenabled(), gc.get_freeze_count()))
+
+    before = gc.get_freeze_count()
+    measure({"a": probe, "b": probe}, warmup=1, repeats=2)
+    assert seen and all(on for on, _ in seen)
+    assert all(frozen == before for _, frozen in seen)
+
+
+def test_no_target_is_set_against_the_numpy_cnn():
+    """The hand-written numpy CNN is slower than glassgrad: a target against it can't miss."""
+    assert not [t for t in targets.TARGETS if t[0] == "cnn" and t[3] == "numpy"]
+    assert [t for t in targets.TARGETS if t[0] == "cnn" and t[3] == "torch"]
+
+
+def test_spread_takes_the_last_run_and_the_range_of_medians(tmp_path):
+    def fake(median, date):
+        return {"meta": {"command": "python -m benchmarks", "date": date,
+                         "git": {"commit": "a" * 40, "dirty": False},
+                         "load_average_start": [0, 0, 0], "load_average_end": [0, 0, 0],
+                         "elapsed_s": 1.0},
+                "groups": [{"key": "cnn", "title": "CNN step", "unit": "ms/step",
+                            "results": {"glassgrad": {"median": median}}}]}
+
+    paths = []
+    for i, m in enumerate([5.0, 3.0, 4.0]):
+        d = tmp_path / "runs" / str(i)
+        d.mkdir(parents=True)
+        (d / "latest.json").write_text(json.dumps(fake(m, f"2026-01-0{i + 1}")))
+        paths.append(str(d / "latest.json"))
+    spread.main([*paths, "--out", str(tmp_path)])
+    md = (tmp_path / "spread.md").read_text()
+    assert "| CNN step | glassgrad | 4 | 3 | 5 | ms/step | 3 |" in md
+    assert json.loads((tmp_path / "latest.json").read_text())["meta"]["date"] == "2026-01-03"

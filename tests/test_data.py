@@ -2,6 +2,7 @@
 synthetic sets and helpers. Real-data tests skip when the files are absent."""
 
 import gzip
+import hashlib
 import os
 import socket
 import urllib.request
@@ -226,7 +227,7 @@ def test_not_found_lists_every_place(clean_env, monkeypatch):
     assert "GLASSGRAD_DATA=../shared/data" in msg and "download=True" in msg
     monkeypatch.setattr(mnist, "SYSTEM_DIRS", {"fashion-mnist": [str(clean_env / "sys")]})
     with pytest.raises(FileNotFoundError, match=r"(?s)sys \(does not exist\).*apt-get install "
-                       "dataset-fashion-mnist.*fashion-mnist.s3"):
+                       "dataset-fashion-mnist.*https://github.com/zalandoresearch/fashion-mnist"):
         load_fashion_mnist(root, split="test")
     with pytest.raises(ValueError, match="split must be 'train' or 'test'"):
         load_mnist(root, split="val")
@@ -251,14 +252,68 @@ def test_load_mnist_plain_files_and_bad_labels(clean_env):
         load_mnist(clean_env / "bad", split="test")
 
 
+def _pin_fake_mirror(directory, monkeypatch):
+    """Pin the checksums of a fake mirror's files, computed here with hashlib, not mnist."""
+    pins = {}
+    for base in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        pins[base] = hashlib.sha256(gzip.decompress((directory / (base + ".gz")).read_bytes())
+                                    ).hexdigest()
+    monkeypatch.setattr(mnist, "SHA256", {"mnist": pins})
+    return pins
+
+
 def test_download_from_mirrors_without_network(clean_env, monkeypatch):
     x, _ = _fake_mnist(clean_env / "mirror", gz=True)
+    _pin_fake_mirror(clean_env / "mirror", monkeypatch)
     mirrors = [(clean_env / "missing").as_uri() + "/", (clean_env / "mirror").as_uri() + "/"]
     monkeypatch.setattr(mnist, "MIRRORS", {"mnist": mirrors})
     xs, _ = load_mnist(clean_env / "dl", split="test", download=True)
     assert np.array_equal(xs, x)
     assert sorted(os.listdir(clean_env / "dl" / "mnist")) == [
         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+
+
+def test_download_refuses_a_corrupted_file_naming_it_and_both_hashes(clean_env, monkeypatch):
+    _fake_mnist(clean_env / "mirror", gz=True)
+    pins = _pin_fake_mirror(clean_env / "mirror", monkeypatch)
+    images = clean_env / "mirror" / "t10k-images-idx3-ubyte.gz"
+    raw = bytearray(gzip.decompress(images.read_bytes()))
+    raw[-1] ^= 0xFF  # one flipped pixel: still a valid IDX file, so only the hash can catch it
+    images.write_bytes(gzip.compress(bytes(raw)))
+    bad = hashlib.sha256(bytes(raw)).hexdigest()
+    monkeypatch.setattr(mnist, "MIRRORS", {"mnist": [(clean_env / "mirror").as_uri() + "/"]})
+    with pytest.raises(mnist.ChecksumError) as info:
+        load_mnist(clean_env / "dl", split="test", download=True)
+    msg = str(info.value)
+    assert "t10k-images-idx3-ubyte.gz" in msg
+    assert pins["t10k-images-idx3-ubyte"] in msg and bad in msg
+    assert not any((clean_env / "dl" / "mnist").glob("t10k-images*"))  # nothing kept
+
+
+def test_download_refuses_plain_http(clean_env, monkeypatch):
+    monkeypatch.setattr(mnist, "MIRRORS", {"mnist": ["http://example.invalid/mnist/"]})
+    with pytest.raises(ValueError, match="refusing http://example.invalid/mnist/t10k-images"):
+        load_mnist(clean_env / "dl", split="test", download=True)
+
+
+def test_every_mirror_is_https_and_every_file_is_pinned():
+    for name, mirrors in mnist.MIRRORS.items():
+        assert mirrors and all(m.startswith("https://") for m in mirrors), name
+        bases = {b for pair in mnist.FILES.values() for b in pair}
+        assert set(mnist.SHA256[name]) == bases, name
+        assert all(len(h) == 64 and int(h, 16) >= 0 for h in mnist.SHA256[name].values())
+
+
+@pytest.mark.parametrize("name,directory", [("mnist", SHARED / "mnist"),
+                                            ("fashion-mnist", FASHION_DIR)])
+def test_pinned_checksums_match_the_local_copies(name, directory):
+    if not directory.is_dir():
+        pytest.skip(f"{directory} absent")
+    for base, want in mnist.SHA256[name].items():
+        path = directory / (base + ".gz")
+        got = hashlib.sha256(gzip.decompress(path.read_bytes())).hexdigest()
+        assert got == want, (path, got)
+        assert mnist.content_sha256(path) == want
 
 
 # ------------------------------------------------------------------ embedded digits

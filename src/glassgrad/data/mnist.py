@@ -14,12 +14,16 @@ split wins; each file may be gzipped or not):
    (``apt-get install dataset-fashion-mnist``).
 
 ``<name>`` is ``mnist`` or ``fashion-mnist``. With ``download=True`` and no files found, the
-split is fetched from the mirrors below into ``root/<name>`` (or ``~/.cache/glassgrad/<name>``)
-and checked by parsing it.
+split is fetched over https from the mirrors below into ``root/<name>`` (or
+``~/.cache/glassgrad/<name>``). Each download is decompressed and its SHA-256 compared with
+the pinned one in ``SHA256``; a mismatch raises ``ChecksumError`` naming the file and both
+hashes, and the file is not kept.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import os
 import shutil
 import urllib.request
@@ -35,9 +39,34 @@ FILES = {
 }
 MIRRORS = {
     "mnist": ["https://ossci-datasets.s3.amazonaws.com/mnist/",
-              "https://storage.googleapis.com/cvdf-datasets/mnist/",
-              "http://yann.lecun.com/exdb/mnist/"],
-    "fashion-mnist": ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"],
+              "https://storage.googleapis.com/cvdf-datasets/mnist/"],
+    "fashion-mnist": ["https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/"],
+}
+# SHA-256 of each file's decompressed IDX bytes. Mirrors serve the same data in differently
+# made .gz files (the copies in ../shared/data/mnist and Debian's dataset-fashion-mnist are
+# recompressed), so the pin is on the content, not on the gzip wrapper. Computed from those
+# local copies; they match the hashes published for the standard files.
+SHA256 = {
+    "mnist": {
+        "train-images-idx3-ubyte":
+            "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        "train-labels-idx1-ubyte":
+            "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        "t10k-images-idx3-ubyte":
+            "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        "t10k-labels-idx1-ubyte":
+            "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    },
+    "fashion-mnist": {
+        "train-images-idx3-ubyte":
+            "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        "train-labels-idx1-ubyte":
+            "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        "t10k-images-idx3-ubyte":
+            "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        "t10k-labels-idx1-ubyte":
+            "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    },
 }
 SYSTEM_DIRS = {"mnist": [], "fashion-mnist": ["/usr/share/datasets/fashion-mnist"]}
 HOW_TO_GET = {
@@ -116,6 +145,36 @@ def _not_found(name, split, root, report, fn):
         + "\nTo get them:\n" + "\n".join(f"  - {h}" for h in how))
 
 
+class ChecksumError(OSError):
+    """A downloaded file's content does not have its pinned SHA-256."""
+
+
+def content_sha256(path):
+    """SHA-256 of a file's bytes, decompressed first when the file is gzipped."""
+    h = hashlib.sha256()
+    with open(path, "rb") as raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+    with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify_checksum(name, base, path):
+    """Raise ChecksumError unless ``path`` holds the pinned content of ``base``."""
+    want = SHA256[name][base]
+    got = content_sha256(path)
+    if got != want:
+        raise ChecksumError(
+            f"{base}.gz from {path}: SHA-256 of the decompressed file is {got}, expected "
+            f"{want}; the download is corrupt or not the standard {_TITLES[name]} file")
+
+
+def _check_url(url):
+    if not url.startswith(("https://", "file://")):
+        raise ValueError(f"download: refusing {url}: only https:// (or file://) URLs are used")
+
+
 def _download_dir(name, root):
     return (Path(root) if root is not None else Path.home() / ".cache" / "glassgrad") / name
 
@@ -129,18 +188,24 @@ def _download(name, split, root):
         target, errors = dest / (base + ".gz"), []
         for mirror in MIRRORS[name]:
             url, part = mirror + base + ".gz", target.with_suffix(".gz.part")
+            _check_url(url)
             try:
                 with urllib.request.urlopen(url, timeout=60) as r, open(part, "wb") as f:
                     shutil.copyfileobj(r, f)
-                read_idx(part)  # a truncated or wrong download fails here
-            except (OSError, IDXError) as e:
-                errors.append(f"{url}: {e}")
+                verify_checksum(name, base, part)  # a truncated or wrong download fails here
+                read_idx(part)
+            except (OSError, IDXError, EOFError) as e:
+                errors.append((url, e))
                 part.unlink(missing_ok=True)
                 continue
             os.replace(part, target)
             break
         else:
-            raise RuntimeError(f"could not download {base}.gz:\n  " + "\n  ".join(errors))
+            text = f"could not download {base}.gz:\n  " + "\n  ".join(
+                f"{url}: {e}" for url, e in errors)
+            if any(isinstance(e, ChecksumError) for _, e in errors):
+                raise ChecksumError(text)
+            raise RuntimeError(text)
         paths.append(target)
     return tuple(paths)
 
