@@ -577,3 +577,27 @@ def test_a_copying_reshape_has_its_own_version_counter():
         return _np(x.grad), z._version if L is torch else z._version[0]
 
     run_both(f)
+
+
+def test_matmul_and_linear_save_only_what_backward_reads():
+    def f(L):
+        x = _t(L, np.ones((2, 3)))  # data: needs no gradient
+        w = _t(L, np.arange(12.0).reshape(4, 3), requires_grad=True)
+        h = (x @ w.t()).sum() + L.nn.functional.linear(x, w).sum()
+        with L.no_grad():
+            w.mul_(2)  # as an optimizer step before backward: w was not saved
+        h.backward()
+        a = _t(L, np.ones((2, 3)), requires_grad=True)
+        b = _t(L, np.ones((3, 2)), requires_grad=True)
+        out = a @ b
+        with L.no_grad():
+            b.add_(1)  # b was saved for a's gradient: backward must refuse
+        try:
+            out.sum().backward()
+            refused = False
+        except RuntimeError:
+            refused = True
+        return _np(w.grad), refused
+
+    grad, refused = run_both(f)
+    assert refused

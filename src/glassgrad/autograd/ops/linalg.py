@@ -46,29 +46,32 @@ def _check_matmul(xs, ys, op="matmul"):
 class Matmul(Function):
     """out = x @ y.  dx = grad @ yᵀ,  dy = xᵀ @ grad  (1-D operands promoted as in forward)."""
 
-    __slots__ = ()
+    __slots__ = ("xs", "ys")
 
     @staticmethod
     def forward(ctx, x, y):
         _check_matmul(x.shape, y.shape)
-        ctx.save_for_backward(x, y)
+        nx, ny = ctx.needs_input_grad  # dx reads only y, dy only x: save just those
+        ctx.save_for_backward(x if ny else None, y if nx else None)
+        ctx.xs, ctx.ys = x.shape, y.shape
         return np.matmul(x, y)
 
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         nx, ny = ctx.needs_input_grad
+        xs, ys = ctx.xs, ctx.ys
         gx = gy = None
-        if x.ndim == 1 and y.ndim == 1:  # dot product, grad is 0-d
+        if len(xs) == 1 and len(ys) == 1:  # dot product, grad is 0-d
             return (grad * y if nx else None), (grad * x if ny else None)
-        if x.ndim == 1:  # out = (y-batch..., m); x acts as a row (1, n)
-            n, m = x.shape[0], grad.shape[-1]
+        if len(xs) == 1:  # out = (y-batch..., m); x acts as a row (1, n)
+            n, m = xs[0], grad.shape[-1]
             if nx:  # dx_k = sum over batch and j of y[..., k, j] grad[..., j]
                 gx = (y @ grad.reshape(*grad.shape, 1)).reshape(*grad.shape[:-1], n)
             if ny:  # dy = x (as a column) times grad (as a row)
                 gy = x.reshape(n, 1) @ grad.reshape(*grad.shape[:-1], 1, m)
-        elif y.ndim == 1:  # out = (x-batch..., r); y acts as a column (n, 1)
-            n, r = y.shape[0], grad.shape[-1]
+        elif len(ys) == 1:  # out = (x-batch..., r); y acts as a column (n, 1)
+            n, r = ys[0], grad.shape[-1]
             if nx:
                 gx = grad.reshape(*grad.shape, 1) @ y.reshape(1, n)
             if ny:  # dy_k = sum over batch and i of grad[..., i] x[..., i, k]
@@ -87,11 +90,13 @@ class Linear(Function):
     db = grad summed over the leading dims (done by the driver).
     """
 
-    __slots__ = ()
+    __slots__ = ("xs", "ws")
 
     @staticmethod
     def forward(ctx, x, w, b):
-        ctx.save_for_backward(x, w)
+        nx, nw, _ = ctx.needs_input_grad  # dx reads only w, dw only x: save just those
+        ctx.save_for_backward(x if nw else None, w if nx else None)
+        ctx.xs, ctx.ws = x.shape, w.shape
         fan_out, fan_in = w.shape
         out = (x.reshape(-1, fan_in) @ w.T).reshape(*x.shape[:-1], fan_out)  # one 2-D product
         if b is not None:
@@ -105,9 +110,9 @@ class Linear(Function):
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         nx, nw, nb = ctx.needs_input_grad
-        fan_out, fan_in = w.shape
+        fan_out, fan_in = ctx.ws
         g2 = grad.reshape(-1, fan_out)
-        gx = (g2 @ w).reshape(x.shape) if nx else None
+        gx = (g2 @ w).reshape(ctx.xs) if nx else None
         gw = _mT(g2) @ x.reshape(-1, fan_in) if nw else None
         return gx, gw, (grad if nb else None)
 
