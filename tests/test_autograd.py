@@ -327,3 +327,38 @@ def test_ops_remember_the_module_calls_they_ran_in():
     assert relu_scope[0] is model and relu_scope[1] is model[1]
     assert out.parents[0].grad_fn.scope[1] is model[0]
     assert getattr((out * 2).grad_fn, "scope", None) is None
+
+
+def test_post_accumulate_grad_hook_steps_an_optimizer_inside_backward():
+    """The optimizer-in-backward pattern from torch's tutorial, on both engines."""
+    from torch_ref import torch
+
+    libs = [gg] if torch is None else [gg, torch]
+    results = []
+    for L in libs:
+        model = L.nn.Linear(3, 2)
+        with L.no_grad():
+            model.weight.copy_(L.tensor(np.arange(6.0).reshape(2, 3) / 10))
+            model.bias.fill_(0.5)
+        opts = {p: L.optim.SGD([p], lr=0.1) for p in model.parameters()}
+        seen = []
+
+        def hook(p, opts=opts, seen=seen):
+            seen.append(tuple(p.grad.shape))
+            opts[p].step()
+            opts[p].zero_grad()
+
+        handles = [p.register_post_accumulate_grad_hook(hook) for p in model.parameters()]
+        x = L.tensor(np.ones((4, 3), dtype=np.float32))
+        for _ in range(2):
+            model(x).pow(2).sum().backward()
+        for h in handles:
+            h.remove()
+        model(x).sum().backward()  # removed: grads stay, no step
+        results.append((model.weight.detach().numpy().copy(), sorted(seen),
+                        model.bias.grad.numpy().copy()))
+    for k in (0, 2):  # weights after two in-backward steps; the last, unstepped bias grad
+        np.testing.assert_allclose(results[0][k], results[-1][k], rtol=1e-6)
+    assert results[0][1] == results[-1][1] == [(2,), (2,), (2, 3), (2, 3)]
+    with pytest.raises(RuntimeError, match="only leaf tensors"):
+        (gg.ones(2, requires_grad=True) * 2).register_post_accumulate_grad_hook(print)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 
 import numpy as np
 
@@ -356,8 +357,31 @@ def _run_hooks(node, g, create_graph, Tensor):
     return g
 
 
+# id(leaf) -> (weak reference to it, the hooks to run after its .grad was accumulated);
+# keyed by id because a Tensor's == is elementwise (register_post_accumulate_grad_hook)
+POST_ACCUMULATE_HOOKS = {}
+
+
+def post_accumulate_hooks(t):
+    """The list of t's post-accumulate hooks, created (and dropped with t) on first use."""
+    entry = POST_ACCUMULATE_HOOKS.get(id(t))
+    if entry is None or entry[0]() is not t:
+        entry = POST_ACCUMULATE_HOOKS[id(t)] = (weakref.ref(t), [])
+        weakref.finalize(t, POST_ACCUMULATE_HOOKS.pop, id(t), None)
+    return entry[1]
+
+
 def _accumulate(node, g, create_graph, stored, Tensor):
     """Add ``g`` into ``node.grad``, never letting two ``.grad`` share one buffer."""
+    _add_grad(node, g, create_graph, stored, Tensor)
+    if POST_ACCUMULATE_HOOKS and node.grad_fn is None:
+        entry = POST_ACCUMULATE_HOOKS.get(id(node))
+        if entry is not None and entry[0]() is node:
+            for hook in list(entry[1]):
+                hook(node)
+
+
+def _add_grad(node, g, create_graph, stored, Tensor):
     if create_graph:
         node.grad = g if node.grad is None else node.grad + g
         return

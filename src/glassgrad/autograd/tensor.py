@@ -252,6 +252,28 @@ class Tensor:
 
         return _Handle()
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` runs after backward has added into this leaf's ``.grad`` (e.g. to
+        step an optimizer for this parameter inside backward, as torch allows)."""
+        from .graph import post_accumulate_hooks
+
+        if self.grad_fn is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: only leaf tensors can have "
+                               f"one; this tensor (shape {self.shape}) has grad_fn "
+                               f"{self.grad_fn!r}")
+        if not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook: the tensor does not "
+                               "require grad")
+        hooks = post_accumulate_hooks(self)
+        hooks.append(hook)
+
+        class _Handle:
+            def remove(self_inner):
+                if hook in hooks:
+                    hooks.remove(hook)
+
+        return _Handle()
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
 
