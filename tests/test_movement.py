@@ -429,3 +429,20 @@ def test_setitem_writes_through_views_and_refuses_graph_tensors():
         x[0] = np.zeros(4)
     with pytest.raises(IndexError, match="setitem: index 2 is out of range for dim 0"):
         x[2] = 0.0
+
+
+@pytest.mark.parametrize("widths", [(1, -2), (-2, 1), (2, -1), (-1, -1), (0, -3), (2, 2)])
+def test_circular_pad_with_negative_widths_matches_torch(widths):
+    """A negative width crops first; circular padding wraps around what is left (torch).
+    Before, it wrapped around the uncropped dim: [4, 0, 1, 2] for (1, -2), and a wrong
+    gradient with it."""
+    torch = pytest.importorskip("torch")
+    a = np.arange(10.0).reshape(1, 2, 5)
+    w = np.random.default_rng(0).standard_normal((1, 2, 5 + sum(widths)))
+    x, t = gg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    out = gg.functional.pad(x, widths, mode="circular")
+    ref = torch.nn.functional.pad(t, widths, mode="circular")
+    np.testing.assert_array_equal(out.detach().numpy(), ref.detach().numpy())
+    (out * gg.tensor(w)).sum().backward()
+    (ref * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12)

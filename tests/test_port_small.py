@@ -66,3 +66,13 @@ def test_functional_one_hot():
 
     out = F.one_hot(gg.tensor([0, 2, 1]), num_classes=4)
     assert out.dtype == gg.int64 and out.tolist() == [[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0]]
+
+
+def test_integer_linspace_truncates_like_torch():
+    """numpy's integer linspace floors; torch truncates toward zero (issue 11's example)."""
+    torch = pytest.importorskip("torch")
+    for args in [(5, -5, 20), (-3.5, 2.5, 9), (7.9, -7.2, 7), (0, 10, 7)]:
+        for name in ("int32", "int64"):
+            assert gg.linspace(*args, dtype=getattr(gg, name)).tolist() == torch.linspace(
+                *args, dtype=getattr(torch, name)).tolist(), (args, name)
+    assert gg.linspace(5, -5, 20, dtype=gg.int32).tolist()[8:12] == [0, 0, 0, 0]

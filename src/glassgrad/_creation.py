@@ -118,7 +118,14 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     _device.check(device, "linspace")
-    return _make(np.linspace(start, end, int(steps), dtype=_float(dtype)), requires_grad)
+    dt = _float(dtype)
+    integer = dt.kind in "iub"
+    if integer:  # torch takes the ends in the integer dtype first
+        start, end = int(start), int(end)
+    values = np.linspace(start, end, int(steps))
+    if integer:  # and truncates toward zero (numpy's integer linspace floors)
+        values = np.trunc(values)
+    return _make(values.astype(dt), requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):

@@ -767,7 +767,13 @@ def _pad_map(mode, n, b, a, d):
         return np.abs(n - 1 - np.abs(n - 1 - np.abs(j)))
     if mode == "replicate":
         return np.clip(j, 0, n - 1)
-    return j % n
+    # circular wraps around what is left after a negative pad crops, as torch does:
+    # [0, 1, 2, 3, 4] with (1, -2) is [2, 0, 1, 2], not [4, 0, 1, 2]
+    lo = max(-b, 0)
+    m = n - lo - max(-a, 0)
+    if m <= 0:
+        raise RuntimeError(f"pad: circular padding ({b}, {a}) crops all of dim {d} of size {n}")
+    return lo + np.arange(-max(b, 0), m + max(a, 0)) % m
 
 
 def _stride(self, dim=None):

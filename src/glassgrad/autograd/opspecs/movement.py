@@ -100,7 +100,9 @@ def _pad_cases(rng):
             Case((rng.standard_normal((2, 3)),), {"pad": (0, 0, 1, 1)}),
             Case((rng.standard_normal((2, 3, 4)),), {"pad": (2, 1, 1, 2), "mode": "reflect"}),
             Case((rng.standard_normal((2, 4)),), {"pad": (3, -1), "mode": "replicate"}),
-            Case((rng.standard_normal((1, 2, 3)),), {"pad": (2, 3), "mode": "circular"})]
+            Case((rng.standard_normal((1, 2, 3)),), {"pad": (2, 3), "mode": "circular"}),
+            Case((rng.standard_normal((1, 2, 5)),), {"pad": (1, -2), "mode": "circular"},
+                 note="crop, then wrap around what is left")]
 
 
 spec("pad", lambda x, **k: F.pad(x, **k), _pad_cases,
