@@ -76,3 +76,17 @@ def test_integer_linspace_truncates_like_torch():
             assert gg.linspace(*args, dtype=getattr(gg, name)).tolist() == torch.linspace(
                 *args, dtype=getattr(torch, name)).tolist(), (args, name)
     assert gg.linspace(5, -5, 20, dtype=gg.int32).tolist()[8:12] == [0, 0, 0, 0]
+
+
+def test_max_pool_of_integer_tensors_with_padding():
+    """Padding with -inf cast to an integer dtype gave garbage (or an OverflowError)."""
+    import warnings
+
+    torch = pytest.importorskip("torch")
+    for dt in (np.int64, np.int32, np.int8, np.uint8):
+        a = (np.arange(16) - (0 if dt == np.uint8 else 8)).astype(dt).reshape(1, 1, 4, 4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = gg.functional.max_pool2d(gg.tensor(a), 2, padding=1)
+        ref = torch.nn.functional.max_pool2d(torch.tensor(a), 2, padding=1)
+        assert out.dtype == dt and out.tolist() == ref.tolist()

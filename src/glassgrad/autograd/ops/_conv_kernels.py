@@ -216,6 +216,13 @@ def _check_pool(op, x_shape, kernel_size, stride, padding, dilation, ceil_mode=F
     return ho, wo
 
 
+def _lowest(dt):
+    """The padding that never wins a max: -inf, or an integer dtype's smallest value."""
+    if dt.kind == "f":
+        return -np.inf
+    return False if dt.kind == "b" else np.iinfo(dt).min
+
+
 def max_pool2d_forward(x, kernel_size, stride, padding, dilation=(1, 1)):
     """out[n, c, h, w] = max_{i, j} xp[n, c, s*h + d*i, s*w + d*j], xp padded with -inf.
 
@@ -231,7 +238,7 @@ def max_pool2d_forward(x, kernel_size, stride, padding, dilation=(1, 1)):
         tiles = x[:, :, :ho * kh, :wo * kw].reshape(n, c, ho, kh, wo, kw)
         win = tiles.transpose(0, 1, 2, 4, 3, 5)
     else:
-        win = _windows(_pad(x, padding, -np.inf), kernel_size, stride, dilation)
+        win = _windows(_pad(x, padding, _lowest(x.dtype)), kernel_size, stride, dilation)
     slabs = _slabs(win)
     out = slabs.max(axis=0)
     # Ties: the gradient goes to ONE element per window, the first maximum in row-major order
