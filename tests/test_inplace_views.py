@@ -601,3 +601,12 @@ def test_matmul_and_linear_save_only_what_backward_reads():
 
     grad, refused = run_both(f)
     assert refused
+
+
+def test_scatter_and_scatter_add_name_a_bad_index():
+    x = gg.zeros(2, 3)
+    for op in ("scatter", "scatter_add"):
+        with pytest.raises(IndexError, match=f"{op}: index 3 is out of range for dim 1"):
+            getattr(x, op)(1, gg.tensor([[0, 3]]), gg.ones(1, 2))
+        with pytest.raises(RuntimeError, match=f"{op}: index must be an int tensor"):
+            getattr(x, op)(1, gg.tensor([[0.0, 1.0]]), gg.ones(1, 2))

@@ -31,45 +31,27 @@ def toposort(root):
     """Return the nodes reachable from ``root`` so that every node follows its parents.
 
     Depth first with an explicit stack of (node, iterator over its parents): each node and
-    each edge is visited once, parents in order, so the order is the same on every run.
+    each edge is visited once, parents in order, so the order is the same on every run. Once
+    a tensor was changed in place somewhere, each node's parents are resolved to the versions
+    it used (``_parents``).
     """
-    if _HISTORY[0]:
-        return _toposort(root, _parents)
+    resolve = _HISTORY[0]
     order, seen = [], {id(root)}
-    stack = [(root, iter(root.parents))]
+    stack = [(root, iter(_parents(root) if resolve else root.parents))]
     push, pop, visit = stack.append, stack.pop, order.append
     while stack:
         node, parents = stack[-1]
         for p in parents:
             if id(p) not in seen:  # id(): Tensor.__eq__ is elementwise
                 seen.add(id(p))
-                if p.parents:
-                    push((p, iter(p.parents)))
+                ps = _parents(p) if resolve else p.parents
+                if ps:
+                    push((p, iter(ps)))
                     break
                 visit(p)  # a leaf has nothing to wait for
         else:
             pop()
             visit(node)
-    return order
-
-
-def _toposort(root, parents_of):
-    """toposort, with each node's parents given by ``parents_of(node)``."""
-    order, seen = [], {id(root)}
-    stack = [(root, iter(parents_of(root)))]
-    while stack:
-        node, parents = stack[-1]
-        for p in parents:
-            if id(p) not in seen:
-                seen.add(id(p))
-                ps = parents_of(p)
-                if ps:
-                    stack.append((p, iter(ps)))
-                    break
-                order.append(p)
-        else:
-            stack.pop()
-            order.append(node)
     return order
 
 

@@ -82,12 +82,18 @@ def check_leaf(t, op):
             "or change a clone() of it")
 
 
+def refresh_if_stale(t):
+    """Refresh ``t`` if it is a view whose base was changed in place since it was made.
+    (Function.apply inlines this test in its argument loop, the engine's hot path.)"""
+    if t._base is not None and t._base.grad_fn is not t._base_fn:
+        refresh_view(t)
+
+
 def recording(t, args, kwargs=None):
     """Whether an in-place change of ``t`` with these operands must be recorded."""
     if not _state.grad_enabled:
         return False
-    if t._base is not None and t._base.grad_fn is not t._base_fn:
-        refresh_view(t)
+    refresh_if_stale(t)
     if t.requires_grad:
         return True
     return any(isinstance(a, Tensor) and a.requires_grad
@@ -112,6 +118,8 @@ def write(t, arr, op, casting="same_kind"):
 
 def check_writable(d, op):
     """torch refuses to write into a tensor whose elements share memory (an expand)."""
+    if d.flags.writeable and 0 not in d.strides:
+        return  # the common case, decided at once
     if not d.flags.writeable or any(s == 0 and n > 1 for s, n in zip(d.strides, d.shape)):
         raise RuntimeError(f"{op}: the tensor of shape {d.shape} is a broadcast view "
                            "(expand) in which several elements share one memory location; "

@@ -285,10 +285,9 @@ class Tensor:
                 "grad_fn; make sure some input was created with requires_grad=True and that "
                 "the computation did not run under no_grad()"
             )
-        if self._base is not None and self._base.grad_fn is not self._base_fn:
-            from .inplace import refresh_view
+        from .inplace import refresh_if_stale
 
-            refresh_view(self)  # its base was changed in place since it was made
+        refresh_if_stale(self)  # a view whose base was changed in place since it was made
         grad = _seed_gradient(self, gradient, create_graph)
         if retain_graph is None:
             retain_graph = create_graph

@@ -60,6 +60,11 @@ class StateDictShapeError(RuntimeError, ValueError):
 _STORES = ("_parameters", "_buffers", "_modules")
 
 
+def _before_init(value, name):
+    return AttributeError(f"cannot assign {_typename(value)} '{name}' before Module.__init__() "
+                          "was called (call super().__init__() first)")
+
+
 def _typename(value):
     return type(value).__name__
 
@@ -93,9 +98,7 @@ class Module:
         if isinstance(value, Parameter) or (self._param_types
                                             and isinstance(value, self._param_types)):
             if params is None:
-                raise AttributeError(f"cannot assign {_typename(value)} '{name}' before "
-                                     "Module.__init__() was called (call super().__init__() "
-                                     "first)")
+                raise _before_init(value, name)
             self._discard(name, "_buffers", "_modules")
             params[name] = value  # a name that is there already keeps its place
         elif params is not None and name in params:
@@ -109,9 +112,7 @@ class Module:
             modules = d.get("_modules")
             if isinstance(value, Module):
                 if modules is None:
-                    raise AttributeError(f"cannot assign {_typename(value)} '{name}' before "
-                                         "Module.__init__() was called (call "
-                                         "super().__init__() first)")
+                    raise _before_init(value, name)
                 self._discard(name, "_parameters", "_buffers")
                 modules[name] = value  # a name that is there already keeps its place
             elif modules is not None and name in modules:

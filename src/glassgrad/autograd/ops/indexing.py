@@ -206,8 +206,7 @@ def setitem(self, index, value):
     if isinstance(value, Tensor):
         value = value._data
     d = self._data
-    if not d.flags.writeable or 0 in d.strides:
-        inplace.check_writable(d, "setitem")
+    inplace.check_writable(d, "setitem")
     _assign(d, basic, advanced, value, index)
     self._version[0] += 1
 

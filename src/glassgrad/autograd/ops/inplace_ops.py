@@ -14,6 +14,7 @@ from .. import inplace
 from ..tensor import Tensor, as_tensor
 from . import elementwise as ew
 from .indexing import IndexAssign, IndexPut
+from .movement import _dim
 
 
 # ------------------------------------------------------------------------------ arithmetic
@@ -28,9 +29,7 @@ def _arith(name, ufunc, fn):
                 return inplace.run(self, name, fn, (other,), {"alpha": alpha, **kwargs})
             if alpha != 1:
                 o = np.multiply(o, alpha)
-            d = self._data
-            if not d.flags.writeable or 0 in d.strides:
-                inplace.check_writable(d, name)
+            inplace.check_writable(self._data, name)
             try:
                 ufunc(self._data, o, out=self._data, casting="same_kind")
             except (ValueError, TypeError) as e:
@@ -85,7 +84,7 @@ def fill_(self, value):
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"fill_: only supports a 0-d value tensor, got shape {value.shape}")
     if not inplace.recording(self, (value,)):
-        _writable(self, "fill_")
+        inplace.check_writable(self._data, "fill_")
         self._data[...] = value._data if isinstance(value, Tensor) else value
         self._version[0] += 1
         return self
@@ -102,7 +101,7 @@ def copy_(self, src, non_blocking=False):
     """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
     if not inplace.recording(self, (src,)):
         arr = src._data if isinstance(src, Tensor) else np.asarray(src)
-        _writable(self, "copy_")
+        inplace.check_writable(self._data, "copy_")
         try:
             np.copyto(self._data, np.broadcast_to(arr, self.shape), casting="unsafe")
         except ValueError:
@@ -121,12 +120,6 @@ def copy_(self, src, non_blocking=False):
         return ew.where(_no_select(x), x, s.to(x.dtype) if s.dtype != x.dtype else s)
 
     return inplace.run(self, "copy_", copied, (src,), casting="unsafe")
-
-
-def _writable(t, op):
-    d = t._data
-    if not d.flags.writeable or 0 in d.strides:
-        inplace.check_writable(d, op)
 
 
 def _like(v, x):
@@ -159,13 +152,6 @@ def masked_fill(input, mask, value):
 
 def masked_fill_(self, mask, value):
     return inplace.run(self, "masked_fill_", masked_fill, (mask, value), casting="unsafe")
-
-
-def _dim(dim, ndim, op):
-    n = max(ndim, 1)
-    if not -n <= int(dim) < n:
-        raise IndexError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dims")
-    return int(dim) % n
 
 
 def _index_1d(index, op, size, d):
@@ -228,33 +214,43 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     x = as_tensor(input)
     if value is None and not isinstance(src, Tensor):
         src, value = None, src  # scatter(x, dim, index, 2.0): the value form
-    d = _dim(dim, x.ndim, "scatter")
+    grid = _scatter_index(x, dim, index, "scatter")
+    v = _like(value, x) if src is None else _scatter_source(x, src, grid, "scatter")
+    return IndexAssign.apply(x, v, None, grid)
+
+
+def _scatter_index(x, dim, index, op):
+    """``index`` along ``dim`` as a full advanced index of x: every other dim by position."""
+    d = _dim(dim, x.ndim, op)
     idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
-        raise RuntimeError(f"scatter: index must be an int tensor, got dtype {idx.dtype}")
+        raise RuntimeError(f"{op}: index must be an int tensor, got dtype {idx.dtype}")
     if idx.ndim != x.ndim:
-        raise RuntimeError(f"scatter: index (shape {idx.shape}) must have as many dims as the "
+        raise RuntimeError(f"{op}: index (shape {idx.shape}) must have as many dims as the "
                            f"tensor (shape {x.shape})")
     for k, (n, m) in enumerate(zip(idx.shape, x.shape)):
         if k != d and n > m:
-            raise RuntimeError(f"scatter: index of shape {idx.shape} is larger than the "
+            raise RuntimeError(f"{op}: index of shape {idx.shape} is larger than the "
                                f"tensor of shape {x.shape} in dim {k}")
     if idx.size and (idx.max() >= x.shape[d] or idx.min() < -x.shape[d]):
-        raise IndexError(f"scatter: index {int(idx.max())} is out of range for dim {d} with "
-                         f"size {x.shape[d]}")
+        bad = int(idx.max()) if idx.max() >= x.shape[d] else int(idx.min())
+        raise IndexError(f"{op}: index {bad} is out of range for dim {d} with size "
+                         f"{x.shape[d]}")
     grid = list(np.indices(idx.shape, sparse=True))
     grid[d] = idx.astype(np.int64)
-    if src is not None:
-        s = as_tensor(src)
-        if s.ndim != idx.ndim or any(n > m for n, m in zip(idx.shape, s.shape)):
-            raise RuntimeError(f"scatter: src of shape {s.shape} must be at least as large "
-                               f"as the index (shape {idx.shape}) in every dim")
-        if s.shape != idx.shape:
-            s = s[tuple(slice(0, n) for n in idx.shape)]
-        v = s.to(x.dtype) if s.dtype != x.dtype else s
-    else:
-        v = _like(value, x)
-    return IndexAssign.apply(x, v, None, tuple(grid))
+    return tuple(grid)
+
+
+def _scatter_source(x, src, grid, op):
+    """The part of ``src`` the index covers (its leading corner), in x's dtype."""
+    shape = np.broadcast_shapes(*(g.shape for g in grid))
+    s = as_tensor(src)
+    if s.ndim != len(shape) or any(n > m for n, m in zip(shape, s.shape)):
+        raise RuntimeError(f"{op}: src of shape {s.shape} must be at least as large as the "
+                           f"index (shape {shape}) in every dim")
+    if s.shape != shape:
+        s = s[tuple(slice(0, n) for n in shape)]
+    return s.to(x.dtype) if s.dtype != x.dtype else s
 
 
 def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
@@ -264,15 +260,10 @@ def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
 
 def scatter_add(input, dim, index, src):
     """out = x with src[i, j, ...] added at out[..., index[i, j, ...], ...] along ``dim``."""
-    x, s = as_tensor(input), as_tensor(src)
-    d = _dim(dim, x.ndim, "scatter_add")
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
-    grid = list(np.indices(idx.shape, sparse=True))
-    grid[d] = idx.astype(np.int64)
-    if s.shape != idx.shape:
-        s = s[tuple(slice(0, n) for n in idx.shape)]
-    return x + IndexPut.apply(s.to(x.dtype) if s.dtype != x.dtype else s, x.shape,
-                              tuple(grid), True)
+    x = as_tensor(input)
+    grid = _scatter_index(x, dim, index, "scatter_add")
+    return x + IndexPut.apply(_scatter_source(x, src, grid, "scatter_add"), x.shape, grid,
+                              True)
 
 
 def scatter_add_(self, dim, index, src):
@@ -301,7 +292,7 @@ def _reshape_(name):
     its memory, as in torch."""
 
     def method(self, *args, **kwargs):
-        if _state_records(self):
+        if inplace.recording(self, ()):
             raise NotImplementedError(
                 f"{name}_: changing the shape of a tensor in the autograd graph in place "
                 f"(shape {self.shape}) is not supported; write x = x.{name}(...) instead")
@@ -310,13 +301,6 @@ def _reshape_(name):
 
     method.__name__ = name + "_"
     return method
-
-
-def _state_records(t):
-    from ..graph import _state
-
-    return _state.grad_enabled and (t.requires_grad or t._base is not None
-                                    and t._base.requires_grad)
 
 
 TENSOR_METHODS = {
