@@ -106,18 +106,12 @@ def element_size(self):
 
 # ------------------------------------------------------------------------------ new_*
 def _new_size(size, op):
+    from ..._creation import _size  # the factories' own size parsing
+
     if not size:
         raise TypeError(f"{op}: missing the size, e.g. {op}(2, 3) or {op}((2, 3)); "
                         f"{op}(()) gives a 0-d tensor")
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    try:
-        size = tuple(int(s) for s in size)
-    except TypeError:
-        raise TypeError(f"{op}: size must be ints or a tuple of ints, got {size!r}") from None
-    if any(s < 0 for s in size):
-        raise RuntimeError(f"{op}: negative dimension in size {size}")
-    return size
+    return _size(size, op)
 
 
 def _new(self, arr_fn, size, dtype, device, requires_grad, op):
