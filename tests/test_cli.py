@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from glassgrad import cli
-from glassgrad.autograd.opspecs import runner
+from glassgrad.testing.opspecs import runner
 
 
 def test_gradcheck_one_op_prints_a_table(capsys):

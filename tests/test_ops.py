@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 import glassgrad as gg
-from glassgrad.autograd import OPS, gradcheck, gradgradcheck, opspecs
-from glassgrad.autograd.opspecs import Case, cases_of, load_all
+from glassgrad.autograd import OPS, gradcheck, gradgradcheck
+from glassgrad.testing import opspecs
+from glassgrad.testing.opspecs import Case, cases_of, load_all
 
 SPECS = load_all()
 

@@ -8,7 +8,20 @@
 
 from __future__ import annotations
 
-from . import autograd, backends, cuda, data, functional, nn, optim, random, viz
+from . import (
+    autograd,
+    backends,
+    cuda,
+    data,
+    functional,
+    linalg,
+    nn,
+    optim,
+    random,
+    special,
+    testing,
+    viz,
+)
 from ._creation import (
     arange,
     as_tensor,
@@ -75,7 +88,8 @@ globals().update(_TORCH_FUNCTIONS)
 
 __version__ = "0.1.0"
 __all__ = [
-    "autograd", "functional", "random", "nn", "optim", "data", "viz", "Tensor", "Value", "Function",
+    "autograd", "functional", "linalg", "special", "testing", "random", "nn", "optim", "data",
+    "viz", "Tensor", "Value", "Function",
     "tensor", "as_tensor",
     "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace", "eye", "rand", "randn",
     "randint", "randperm", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",

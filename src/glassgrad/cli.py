@@ -8,7 +8,7 @@ import sys
 
 
 def _gradcheck(args) -> int:
-    from .autograd.opspecs.runner import run
+    from .testing.opspecs.runner import run
 
     try:
         rows = run(args.op, second_order=not args.first_order_only)

@@ -51,7 +51,7 @@ def check_model():
     ok = gg.autograd.gradcheck(loss, params)
     print(f"   a 2-layer MLP's loss, numeric vs analytic gradients of all 4 parameter tensors: "
           f"{'pass' if ok else 'FAIL'}")
-    from .autograd.opspecs.runner import run
+    from .testing.opspecs.runner import run
 
     rows = run(second_order=True)
     ops = sorted({r.op for r in rows})

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..autograd.graph import as_ndarray, no_grad, sum_to, toposort
-from ..autograd.ops.elementwise import UNARY
+from ..autograd.ops.unary import UNARY
 from ..autograd.tensor import Tensor, _seed_gradient
 from ..autograd.value import LOCAL, Value
 

@@ -2,8 +2,10 @@
 
 Each module declares what it adds to the public API:
 ``TENSOR_METHODS`` (bound on Tensor), ``TORCH_FUNCTIONS`` (``glassgrad.<name>``),
-``FUNCTIONAL`` (``glassgrad.functional.<name>``) and ``NUMPY_FUNCTIONS`` (numpy calls on
-Tensors routed to glassgrad, for backward formulas under create_graph).
+``FUNCTIONAL`` (``glassgrad.functional.<name>``), optionally ``LINALG``
+(``glassgrad.linalg.<name>``) and ``SPECIAL`` (``glassgrad.special.<name>``), and
+``NUMPY_FUNCTIONS`` / ``NUMPY_UFUNCS`` (numpy calls on Tensors routed to glassgrad, for
+backward formulas under create_graph).
 """
 
 from __future__ import annotations
@@ -11,27 +13,59 @@ from __future__ import annotations
 from ..function import OPS
 from ..tensor import Tensor
 from . import (
+    activation,
+    activation_more,
+    attention,
+    binary_math,
     classification,
     conv,
+    conv_transpose,
     conversion,
+    decomp,
+    distance,
+    dropout,
+    einsum,
     elementwise,
+    gather,
     indexing,
     inplace_ops,
     linalg,
+    logical,
     loss,
+    loss_more,
     movement,
     norm,
+    norms,
     numpy_dispatch,
+    padding,
+    pool,
+    products,
     reduce,
+    resample,
+    rounding,
     sampling,
+    scan,
+    shaping,
     softmax,
+    sorting,
+    stats,
+    unary,
 )
 
-MODULES = [elementwise, reduce, softmax, movement, indexing, linalg, loss, classification, conv,
-           norm, inplace_ops, conversion, sampling]
+MODULES = [
+    elementwise, unary, binary_math, rounding, activation, activation_more, logical,
+    reduce, stats, norms, scan, sorting, softmax,
+    movement, shaping, indexing, gather, einsum, padding,
+    linalg, products, decomp,
+    loss, loss_more, distance, classification,
+    conv, conv_transpose, pool, resample, attention, norm, dropout,
+    inplace_ops, conversion, sampling,
+]
 
 TORCH_FUNCTIONS = {}
 FUNCTIONAL = {}
+LINALG = {}
+SPECIAL = {}
 
 
 def _install():
@@ -40,6 +74,10 @@ def _install():
             setattr(Tensor, name, fn)
         TORCH_FUNCTIONS.update(mod.TORCH_FUNCTIONS)
         FUNCTIONAL.update(mod.FUNCTIONAL)
+        LINALG.update(getattr(mod, "LINALG", {}))
+        SPECIAL.update(getattr(mod, "SPECIAL", {}))
+        for ufunc, fn in getattr(mod, "NUMPY_UFUNCS", {}).items():
+            numpy_dispatch.register_ufunc(ufunc, fn)
         for np_fn, fn in getattr(mod, "NUMPY_FUNCTIONS", {}).items():
             numpy_dispatch.register_function(np_fn, fn)
     inplace_ops.install_unary()  # x.exp_() for every x.exp() that torch has in place
@@ -47,4 +85,4 @@ def _install():
 
 _install()
 
-__all__ = ["OPS", "MODULES", "TORCH_FUNCTIONS", "FUNCTIONAL"]
+__all__ = ["OPS", "MODULES", "TORCH_FUNCTIONS", "FUNCTIONAL", "LINALG", "SPECIAL"]

@@ -17,7 +17,9 @@ import numpy as np
 
 from ..function import Function, register
 from ..tensor import Tensor
-from .elementwise import _sigmoid, _sign, promote
+from ._masks import _sign
+from .elementwise import promote
+from .unary import _sigmoid
 
 
 def _raw(a):

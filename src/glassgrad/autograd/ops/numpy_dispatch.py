@@ -10,16 +10,17 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import elementwise as ew
+from . import logical, unary
 
 _UFUNCS = {
     np.add: ew.add, np.subtract: ew.sub, np.multiply: ew.mul, np.true_divide: ew.div,
     np.negative: ew.neg, np.power: ew.pow, np.positive: lambda x: x,
-    np.exp: ew.exp, np.log: ew.log, np.log1p: ew.log1p, np.sqrt: ew.sqrt,
-    np.sin: ew.sin, np.cos: ew.cos, np.tanh: ew.tanh, np.absolute: ew.abs,
+    np.exp: unary.exp, np.log: unary.log, np.log1p: unary.log1p, np.sqrt: unary.sqrt,
+    np.sin: unary.sin, np.cos: unary.cos, np.tanh: unary.tanh, np.absolute: unary.abs,
     np.maximum: ew.maximum, np.minimum: ew.minimum,
-    np.equal: ew.eq, np.not_equal: ew.ne, np.less: ew.lt, np.less_equal: ew.le,
-    np.greater: ew.gt, np.greater_equal: ew.ge,
-}
+    np.equal: logical.eq, np.not_equal: logical.ne, np.less: logical.lt,
+    np.less_equal: logical.le, np.greater: logical.gt, np.greater_equal: logical.ge,
+}  # more from each op module's NUMPY_UFUNCS, added by ops/__init__.py
 _FUNCTIONS = {}  # filled from each op module's NUMPY_FUNCTIONS by ops/__init__.py
 
 
@@ -33,13 +34,14 @@ _CONSTANT = {np.sign, np.floor, np.ceil, np.round, np.isnan, np.isinf, np.isfini
              np.logical_and, np.logical_or, np.logical_not, np.bitwise_and, np.bitwise_or}
 
 
+def register_ufunc(ufunc, fn):
+    """Let other op modules route a numpy ufunc on Tensors to their glassgrad op."""
+    _UFUNCS[ufunc] = fn
+
+
 def register_function(np_func, fn):
     """Let other op modules route a numpy function to their glassgrad version."""
     _FUNCTIONS[np_func] = fn
-
-
-def register_ufunc(ufunc, fn):
-    _UFUNCS[ufunc] = fn
 
 
 def ufunc(uf, method, inputs, kwargs):

@@ -34,8 +34,9 @@ import numpy as np
 
 from ..function import Function, register
 from ..tensor import Tensor, as_tensor
+from ._masks import _raw, _select, _sign
 from ._util import expand_reduced, normalize_dim, pick_dim, pick_keepdim
-from .elementwise import _raw, _select, _sign, maximum, minimum
+from .elementwise import maximum, minimum
 
 
 def _axes(dim, ndim, op):

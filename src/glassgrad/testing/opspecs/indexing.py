@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops import indexing
+from ...autograd.ops import indexing
 from . import Case, spec
 
 

@@ -53,7 +53,7 @@ class OpSpec:
 
     def tensors(self, case):
         """The case's arrays as Tensors: float inputs require grad unless listed in consts."""
-        from ..tensor import Tensor
+        from ...autograd.tensor import Tensor
 
         out = []
         for i, a in enumerate(case.inputs):
@@ -124,8 +124,11 @@ def cases_of(s, seed=0):
     return s.cases(rng)
 
 
-FAMILIES = ("elementwise", "reduce", "softmax", "movement", "indexing", "linalg", "conv", "loss",
-            "classification", "norm", "views")
+FAMILIES = ("elementwise", "math", "reduce", "stats", "norms", "scan", "sorting", "softmax",
+            "activation", "movement", "shaping", "indexing", "gather", "einsum", "padding",
+            "linalg", "products", "decomp", "loss", "loss_more", "distance", "classification",
+            "conv", "conv_transpose", "pool", "resample", "attention", "norm", "dropout",
+            "views")
 
 
 def load_all():

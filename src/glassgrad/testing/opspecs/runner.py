@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..gradcheck import gradcheck_report, gradgradcheck_report
+from ...autograd.gradcheck import gradcheck_report, gradgradcheck_report
 from . import cases_of, load_all
 
 
