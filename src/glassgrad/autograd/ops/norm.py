@@ -1,6 +1,4 @@
-"""Normalization ops (batch_norm, layer_norm), each one fused op, and the functionals of the
-layers that regularize, look up and pool (dropout, embedding, adaptive_avg_pool2d), which
-are composed from existing ops.
+"""Normalization ops (batch_norm, layer_norm), each one fused op.
 
 Both norms compute ``xhat = (x - mean) / sqrt(var + eps)`` (biased ``var``) over some axes
 and ``out = w * xhat + b``; a constant slice normalizes to exactly 0, as in torch. The input
@@ -22,14 +20,8 @@ import string
 
 import numpy as np
 
-from ... import random as _random
 from ..function import Function, register
-from ..inplace import run as inplace_run
 from ..tensor import Tensor, as_tensor
-from .conv import avg_pool2d
-from .elementwise import where
-from .indexing import getitem
-from .linalg import matmul
 
 
 def _psum(a, b, axes):
@@ -256,107 +248,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return LayerNorm.apply(x, _optional(weight), _optional(bias), len(ns), float(eps))
 
 
-def dropout(input, p=0.5, training=True, inplace=False):
-    """Zero each element with probability p and scale the rest by 1 / (1 - p) (training);
-    the identity in eval. The mask comes from glassgrad's seeded generator. With
-    ``inplace=True`` the result is written into ``input`` (recorded on the graph)."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    x = as_tensor(input)
-    if not training or p == 0:
-        return x
-    if x.dtype.kind != "f":
-        raise TypeError(f"dropout: expected a floating point input, got dtype {x.dtype}")
-    if inplace:
-        return inplace_run(x, "dropout_", dropout, (p, training))
-    if p == 1:
-        return x * np.zeros(x.shape, x.dtype)
-    keep = _random.default_generator().random(x.shape) >= p
-    return x * (keep * (1.0 / (1.0 - p))).astype(x.dtype)
-
-
-def _renorm_rows(w, idx, max_norm, norm_type):
-    """Scale (in place, outside autograd) the looked-up rows whose norm exceeds max_norm."""
-    rows = np.unique(idx)
-    norms = np.linalg.norm(w._data[rows], ord=norm_type, axis=1)
-    scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-    w._data[rows] *= scale[:, None].astype(w.dtype)
-    w._version[0] += 1
-
-
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
-              scale_grad_by_freq=False, sparse=False):
-    """out[..., :] = weight[input[...], :]: the rows of ``weight`` at integer indices.
-
-    The row at ``padding_idx`` receives no gradient. With ``max_norm`` the looked-up rows
-    whose ``norm_type``-norm exceeds it are first rescaled to it, in place (as torch does).
-    """
-    op = "embedding"
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError(f"{op}: scale_grad_by_freq and sparse are not supported")
-    idx = np.asarray(input._data if isinstance(input, Tensor) else input)
-    if idx.dtype.kind not in "iu":
-        raise TypeError(f"{op}: indices must be an integer tensor, got dtype {idx.dtype}")
-    w = as_tensor(weight)
-    if w.ndim != 2:
-        raise ValueError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got shape "
-                         f"{w.shape}")
-    v = w.shape[0]
-    if idx.size and (idx.min() < 0 or idx.max() >= v):
-        bad = idx.min() if idx.min() < 0 else idx.max()
-        raise IndexError(f"{op}: index {bad} is out of range for {v} embeddings")
-    if padding_idx is not None:
-        if not -v <= padding_idx < v:
-            raise ValueError(f"{op}: padding_idx {padding_idx} must be within num_embeddings "
-                             f"({v})")
-        padding_idx %= v
-    if max_norm is not None:
-        _renorm_rows(w, idx, float(max_norm), norm_type)
-    out = getitem(w, idx.astype(np.int64))
-    if padding_idx is not None and out.requires_grad:
-        pad = idx == padding_idx
-        if pad.any():  # the padding row's value, but no gradient through it
-            out = where(~pad[..., None], out, out.detach())
-    return out
-
-
-def _pool_matrix(n, out, dtype):
-    """(out, n): row i averages input positions floor(i n / out) to ceil((i + 1) n / out)."""
-    m = np.zeros((out, n), dtype)
-    for i in range(out):
-        lo, hi = (i * n) // out, -((-(i + 1) * n) // out)
-        m[i, lo:hi] = 1.0 / (hi - lo)
-    return m
-
-
-def adaptive_avg_pool2d(input, output_size):
-    """Average over windows that tile the (H, W) plane into ``output_size`` cells (torch's
-    window bounds); an entry None keeps that input size."""
-    x = as_tensor(input)
-    if x.ndim not in (3, 4):
-        raise ValueError(f"adaptive_avg_pool2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) "
-                         f"input, got shape {x.shape}")
-    h, w = x.shape[-2:]
-    size = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else (
-        tuple(output_size))
-    if len(size) != 2:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got "
-                         f"{output_size!r}")
-    oh, ow = (h if size[0] is None else int(size[0])), (w if size[1] is None else int(size[1]))
-    if oh <= 0 or ow <= 0:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {(oh, ow)}")
-    if (oh, ow) == (1, 1):
-        return x.mean(dim=(-2, -1), keepdim=True)
-    if h % oh == 0 and w % ow == 0:
-        return avg_pool2d(x, (h // oh, w // ow))
-    # overlapping windows: the average is separable, rows then columns
-    return matmul(_pool_matrix(h, oh, x.dtype), matmul(x, _pool_matrix(w, ow, x.dtype).T))
-
-
 TENSOR_METHODS = {}
 TORCH_FUNCTIONS = {}
-FUNCTIONAL = {
-    "batch_norm": batch_norm, "layer_norm": layer_norm, "dropout": dropout,
-    "embedding": embedding, "adaptive_avg_pool2d": adaptive_avg_pool2d,
-}
+FUNCTIONAL = {"batch_norm": batch_norm, "layer_norm": layer_norm}
 NUMPY_FUNCTIONS = {}
