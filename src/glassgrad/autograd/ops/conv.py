@@ -43,53 +43,6 @@ class Conv2d(Function):
         return gx, gw, gb, None, None, None, None
 
 
-@register("max_pool2d")
-class MaxPool2d(Function):
-    """out = the max of each window. Ties: the whole gradient goes to the first maximum
-    of the window in row-major order (the index torch returns), not shared."""
-
-    __slots__ = ("shape", "kernel_size", "stride", "padding", "dilation")
-    once_differentiable = True
-
-    @staticmethod
-    def forward(ctx, x, kernel_size, stride, padding, dilation):
-        out, indices = K.max_pool2d_forward(x, kernel_size, stride, padding, dilation)
-        ctx.save_for_backward(indices)  # freed with the graph, like any saved array
-        ctx.shape = x.shape
-        ctx.kernel_size, ctx.stride, ctx.padding, ctx.dilation = (kernel_size, stride, padding,
-                                                                  dilation)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (indices,) = ctx.saved_tensors
-        gx = K.max_pool2d_backward(grad, ctx.shape, indices, ctx.kernel_size, ctx.stride,
-                                   ctx.padding, ctx.dilation)
-        return gx, None, None, None, None
-
-
-@register("avg_pool2d")
-class AvgPool2d(Function):
-    """out = the mean of each window (zero padding counted unless count_include_pad=False)."""
-
-    __slots__ = ("shape", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")
-    once_differentiable = True
-
-    @staticmethod
-    def forward(ctx, x, kernel_size, stride, padding, ceil_mode, count_include_pad):
-        ctx.shape = x.shape
-        ctx.kernel_size, ctx.stride, ctx.padding = kernel_size, stride, padding
-        ctx.ceil_mode, ctx.count_include_pad = ceil_mode, count_include_pad
-        return K.avg_pool2d_forward(x, kernel_size, stride, padding, ceil_mode,
-                                    count_include_pad)
-
-    @staticmethod
-    def backward(ctx, grad):
-        gx = K.avg_pool2d_backward(grad, ctx.shape, ctx.kernel_size, ctx.stride, ctx.padding,
-                                   ctx.ceil_mode, ctx.count_include_pad)
-        return gx, None, None, None, None, None
-
-
 def _batched(x, op):
     """Accept (C, H, W) like torch by adding and later removing a batch dim."""
     x = as_tensor(x)
@@ -126,33 +79,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return out.reshape(*out.shape[1:]) if unbatched else out
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
-    if ceil_mode:
-        raise NotImplementedError("max_pool2d: ceil_mode=True is not supported")
-    x, unbatched = _batched(input, "max_pool2d")
-    k = _pair(kernel_size, "kernel_size", "max_pool2d")
-    s = k if stride is None or stride == () else _pair(stride, "stride", "max_pool2d")
-    out = MaxPool2d.apply(x, k, s, _pair(padding, "padding", "max_pool2d"),
-                          _pair(dilation, "dilation", "max_pool2d"))
-    if return_indices:
-        raise NotImplementedError("max_pool2d: return_indices=True is not supported")
-    return out.reshape(*out.shape[1:]) if unbatched else out
-
-
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
-    if divisor_override is not None:
-        raise NotImplementedError("avg_pool2d: divisor_override is not supported")
-    x, unbatched = _batched(input, "avg_pool2d")
-    k = _pair(kernel_size, "kernel_size", "avg_pool2d")
-    s = k if stride is None or stride == () else _pair(stride, "stride", "avg_pool2d")
-    out = AvgPool2d.apply(x, k, s, _pair(padding, "padding", "avg_pool2d"), bool(ceil_mode),
-                          bool(count_include_pad))
-    return out.reshape(*out.shape[1:]) if unbatched else out
-
-
 TENSOR_METHODS = {}
-TORCH_FUNCTIONS = {"conv2d": conv2d, "max_pool2d": max_pool2d, "avg_pool2d": avg_pool2d}
-FUNCTIONAL = {"conv2d": conv2d, "max_pool2d": max_pool2d, "avg_pool2d": avg_pool2d}
+TORCH_FUNCTIONS = {"conv2d": conv2d}
+FUNCTIONAL = {"conv2d": conv2d}
 NUMPY_FUNCTIONS = {}
