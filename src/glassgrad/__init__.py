@@ -25,6 +25,7 @@ from . import (
 from ._creation import (
     arange,
     as_tensor,
+    asarray,
     empty,
     empty_like,
     eye,
@@ -32,6 +33,7 @@ from ._creation import (
     full,
     full_like,
     linspace,
+    logspace,
     ones,
     ones_like,
     rand,
@@ -90,8 +92,8 @@ __version__ = "0.1.0"
 __all__ = [
     "autograd", "functional", "linalg", "special", "testing", "random", "nn", "optim", "data",
     "viz", "Tensor", "Value", "Function",
-    "tensor", "as_tensor",
-    "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace", "eye", "rand", "randn",
+    "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full", "arange",
+    "linspace", "logspace", "eye", "rand", "randn",
     "randint", "randperm", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
     "randn_like", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "inference_mode", "is_inference_mode_enabled", "retain_grads", "Size",

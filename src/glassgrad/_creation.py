@@ -7,6 +7,7 @@ since glassgrad runs on the CPU) and ``requires_grad=``. The random ones take ``
 
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -64,9 +65,32 @@ def as_tensor(data, dtype=None, device=None):
     return _as_tensor(data, dtype)
 
 
-def from_numpy(arr):
-    """A tensor sharing ``arr``'s memory."""
-    return Tensor(np.asarray(arr))
+def from_numpy(ndarray):
+    """A tensor sharing ``ndarray``'s memory and dtype: a change to either shows in both."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(ndarray).__name__})")
+    return Tensor(ndarray)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """``obj`` as a Tensor, sharing memory with a Tensor or ndarray ``obj`` unless ``copy=True``
+    or a new ``dtype`` needs one (``copy=False`` then raises). Python floats give the default
+    float dtype, numpy data keeps its dtype."""
+    _device.check(device, "asarray")
+    dt = _dtype.to_dtype(dtype)
+    src = obj._data if isinstance(obj, Tensor) else obj
+    shares = isinstance(src, np.ndarray) and (dt is None or dt == src.dtype)
+    if copy is False and not shares:
+        raise ValueError(f"asarray: copy=False, but {type(obj).__name__} of dtype "
+                         f"{getattr(src, 'dtype', None)} cannot be shared as dtype {dt}")
+    if isinstance(obj, Tensor) and shares and not copy:
+        return obj.requires_grad_() if requires_grad else obj
+    if shares:
+        t = Tensor(src.copy() if copy else src)
+    else:
+        t = Tensor(src, dtype=dt) if isinstance(src, np.ndarray) or isinstance(
+            src, np.generic) else tensor(obj, dtype=dt)
+    return t.requires_grad_() if requires_grad else t
 
 
 # ------------------------------------------------------------------------------ filled
@@ -105,15 +129,36 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """start, start + step, ... up to but excluding end. int64 when every argument is an
+    integer, else the default float dtype. As torch, an integer ``dtype`` truncates start and
+    step toward zero (``arange(0.5, 3, dtype=int64)`` is [0, 1, 2]); the length is
+    ceil((end - start) / step) from the values given, except in int64, where torch
+    truncates end as well (``arange(0, 5, 1.5, dtype=int64)`` has 5 elements, int32 4).
+    A step that truncates to 0 raises (torch's int32 repeats start instead)."""
     _device.check(device, "arange")
     if end is None:
         start, end = 0, start
+    start, end, step = (v.item() if isinstance(v, (Tensor, np.generic)) else v
+                        for v in (start, end, step))
     if step == 0:
-        raise ValueError("arange: step must be nonzero")
+        raise RuntimeError("arange: step must be nonzero")
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = _dtype.int64 if ints else _dtype.get_default_dtype()
-    return _make(np.arange(start, end, step, dtype=_dtype.to_dtype(dtype)), requires_grad)
+    dt = _dtype.to_dtype(dtype)
+    n = max(math.ceil((end - start) / step), 0)
+    if (end - start) / step < 0:
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
+                           f"(start {start}, end {end}, step {step})")
+    if dt.kind not in "iub":  # start + i * step in float64, then rounded once, as torch
+        return _make((start + step * np.arange(n, dtype=np.float64)).astype(dt), requires_grad)
+    first, by = int(start), int(step)
+    if by == 0 and n > 0:
+        raise ValueError(f"arange: step {step} is 0 in the integer dtype {dt} (torch "
+                         f"truncates it toward zero); use a step of at least 1")
+    if dt == np.int64:  # torch's int64 arange truncates end too before counting
+        n = max(-(-(int(end) - first) // by), 0)
+    return _make((first + by * np.arange(n, dtype=np.int64)).astype(dt), requires_grad)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
@@ -126,6 +171,19 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     if integer:  # and truncates toward zero (numpy's integer linspace floors)
         values = np.trunc(values)
     return _make(values.astype(dt), requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """base ** linspace(start, end, steps). With an integer ``dtype`` the exponents run between
+    ends truncated toward zero, and the powers are truncated, as torch:
+    ``logspace(-1, 1.5, 3, dtype=int32)`` is [0, 1, 10]."""
+    _device.check(device, "logspace")
+    dt = _float(dtype)
+    integer = dt.kind in "iub"
+    if integer:  # torch truncates the ends, and then the powers
+        start, end = int(start), int(end)
+    powers = np.power(float(base), np.linspace(float(start), float(end), int(steps)))
+    return _make((np.trunc(powers) if integer else powers).astype(dt), requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
