@@ -1,5 +1,8 @@
-"""Reductions: sum, mean, var, std, amax, amin, max, min, prod, norm; argmax, argmin, any and
-all are plain functions (no gradient). logsumexp, softmax and log_softmax are in softmax.py.
+"""Reductions: sum, mean, amax, amin, max, min, prod; argmax, argmin, any and all are plain
+functions (no gradient). var/std (and the other statistics) live in stats.py, the norms in
+norms.py, scans in scan.py, sort/topk/median/... in sorting.py; logsumexp, softmax and
+log_softmax are in softmax.py. The helpers here (``_axes``, ``_dims``, ``_cast``, ...) are
+shared by those modules.
 
 Arguments follow PyTorch: ``dim`` is None (every dim), an int or a tuple (``dim=()`` also
 means every dim, as in torch) and ``keepdim``. numpy's ``axis``/``keepdims`` are accepted as
@@ -12,29 +15,25 @@ Ties share the gradient by torch's rules:
 
 - ``max(x, dim)`` and ``min(x, dim)`` return ``(values, indices)`` where the index is the
   first occurrence of the extreme; the slice's whole gradient goes to that one element.
-- ``max(x)`` and ``min(x)`` with no dim, ``amax``, ``amin`` and ``norm(p=inf)`` split it
-  evenly: each of the k elements tied for the extreme receives grad / k.
+- ``max(x)`` and ``min(x)`` with no dim, ``amax`` and ``amin`` split it evenly: each of the
+  k elements tied for the extreme receives grad / k.
 - A NaN is the extreme of its slice (the result is NaN): ``max(x, dim)`` sends the gradient
-  to the NaN's index, ``max(x)`` and ``amax`` share it among the NaNs, ``norm(p=inf)`` sends
-  none, as torch does (torch's amax gives the whole slice NaN gradients instead).
+  to the NaN's index, ``max(x)`` and ``amax`` share it among the NaNs, as torch does (torch's
+  amax gives the whole slice NaN gradients instead).
 
-Sums and products of bool and integer tensors are int64, as in torch.
-
-Edges, as in torch: var and std with n - correction <= 0 degrees of freedom give nan or inf
-(with a warning); std and the p-norms send a zero gradient where the result is 0; prod never
-divides by a zero element (see ``Prod``).
+Sums and products of bool and integer tensors are int64, as in torch; ``dtype=`` casts the
+input first (``sum(x, dtype=float32)``). prod never divides by a zero element (see ``Prod``).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections import namedtuple
 
 import numpy as np
 
 from ..function import Function, register
 from ..tensor import Tensor, as_tensor
-from ._masks import _raw, _select, _sign
+from ._masks import _raw, _select
 from ._util import expand_reduced, normalize_dim, pick_dim, pick_keepdim
 from .elementwise import maximum, minimum
 
@@ -131,75 +130,6 @@ class Mean(Function):
         return np.broadcast_to(g / ctx.n, ctx.shape), None, None
 
 
-# ------------------------------------------------------------------------------ var, std
-def _dof(op, shape, axes, correction):
-    """Degrees of freedom n - correction, clamped at 0 (torch warns, then gives nan/inf)."""
-    dof = _count(shape, axes) - correction
-    if dof <= 0:
-        warnings.warn(f"{op}: degrees of freedom is <= 0 (n={_count(shape, axes)}, "
-                      f"correction={correction}); the result is nan or inf", stacklevel=5)
-        return 0
-    return dof
-
-
-def _over_dof(s, dof):
-    """s / dof, where dof == 0 gives inf (or nan for 0 / 0) as in torch."""
-    if dof == 0:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return s * np.inf
-    return s / dof
-
-
-@register("var")
-class Var(Function):
-    """out = sum((x - mean)^2) / (n - correction);
-    d out / d x = 2 (x - mean) / (n - correction)."""
-
-    __slots__ = ("shape", "axes", "keepdim", "dof")
-
-    @staticmethod
-    def forward(ctx, x, axes, correction, keepdim):
-        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        ctx.dof = _dof("var", x.shape, axes, correction)
-        ctx.save_for_backward(x)
-        d = x - x.mean(axis=axes, keepdims=True)
-        return _over_dof((d * d).sum(axis=axes, keepdims=keepdim), ctx.dof)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        g = expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
-        d = x - x.mean(axis=ctx.axes, keepdims=True)
-        return _over_dof(2 * g * d, ctx.dof), None, None, None
-
-
-@register("std")
-class Std(Function):
-    """out = sqrt(var(x));  d out / d x = (x - mean) / ((n - correction) out), and 0 where
-    out = 0 (all elements equal), as torch does."""
-
-    __slots__ = ("shape", "axes", "keepdim", "dof")
-
-    @staticmethod
-    def forward(ctx, x, axes, correction, keepdim):
-        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        ctx.dof = _dof("std", x.shape, axes, correction)
-        d = x - x.mean(axis=axes, keepdims=True)
-        out = np.sqrt(_over_dof((d * d).sum(axis=axes, keepdims=keepdim), ctx.dof))
-        ctx.save_for_backward(x, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        g = expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
-        o = expand_reduced(out, ctx.shape, ctx.axes, ctx.keepdim)
-        flat = _raw(o) == 0
-        d = x - x.mean(axis=ctx.axes, keepdims=True)
-        gx = _over_dof(g * d / np.where(flat, 1, o), ctx.dof)
-        return np.where(flat, _zero(gx), gx), None, None, None
-
-
 # ------------------------------------------------------------------------------ extremes
 class _Extreme(Function):
     """out = max (min) of x over ``axes``. Ties: each of the k tied elements gets grad / k;
@@ -273,12 +203,27 @@ class Min(Max):
     __slots__ = ()
 
 
-class return_types:  # noqa: N801  (torch.return_types)
-    """The named tuples returned by max(x, dim) and min(x, dim)."""
+def _named(name, fields):
+    tup = namedtuple(name, fields)
+    tup.__qualname__ = f"return_types.{name}"
+    return tup
 
-    max = namedtuple("max", ["values", "indices"])
-    min = namedtuple("min", ["values", "indices"])
-    max.__qualname__, min.__qualname__ = "return_types.max", "return_types.min"
+
+class return_types:  # noqa: N801  (torch.return_types)
+    """The named tuples returned by the reductions that give values and indices."""
+
+    max = _named("max", ["values", "indices"])
+    min = _named("min", ["values", "indices"])
+    aminmax = _named("aminmax", ["min", "max"])
+    sort = _named("sort", ["values", "indices"])
+    topk = _named("topk", ["values", "indices"])
+    kthvalue = _named("kthvalue", ["values", "indices"])
+    median = _named("median", ["values", "indices"])
+    nanmedian = _named("nanmedian", ["values", "indices"])
+    mode = _named("mode", ["values", "indices"])
+    cummax = _named("cummax", ["values", "indices"])
+    cummin = _named("cummin", ["values", "indices"])
+    histogram = _named("histogram", ["hist", "bin_edges"])
 
 
 def _extreme(name, op_all, op_dim, argfn, pairwise):
@@ -375,81 +320,6 @@ def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None
     return Prod.apply(x, axes, pick_keepdim(keepdim, keepdims))
 
 
-# ------------------------------------------------------------------------------ norm
-@register("norm")
-class Norm(Function):
-    """out = (sum |x|^p)^(1/p) over ``axes``; p = inf: max |x|, -inf: min |x|, 0: count of
-    nonzeros.  d out / d x = sign(x) |x|^(p-1) / out^(p-1) (x / out for p = 2, sign(x) for
-    p = 1), 0 where out = 0; for p = +-inf the tied extremes share the gradient evenly."""
-
-    __slots__ = ("p", "shape", "axes", "keepdim")
-
-    @staticmethod
-    def forward(ctx, x, p, axes, keepdim):
-        ctx.p, ctx.shape, ctx.axes, ctx.keepdim = p, x.shape, axes, keepdim
-        a = np.abs(x)
-        if p == 2:
-            out = np.sqrt((x * x).sum(axis=axes, keepdims=keepdim))
-        elif p == 1:
-            out = a.sum(axis=axes, keepdims=keepdim)
-        elif p == np.inf:
-            out = a.max(axis=axes, keepdims=keepdim)
-        elif p == -np.inf:
-            out = a.min(axis=axes, keepdims=keepdim)
-        elif p == 0:
-            out = (x != 0).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
-        else:
-            with np.errstate(divide="ignore"):  # p < 0 with a zero element: the norm is 0
-                out = (a**p).sum(axis=axes, keepdims=keepdim) ** (1 / p)
-        ctx.save_for_backward(x, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        p, shape, axes, keepdim = ctx.p, ctx.shape, ctx.axes, ctx.keepdim
-        g = expand_reduced(grad, shape, axes, keepdim)
-        o = expand_reduced(out, shape, axes, keepdim)
-        xr, orr = _raw(x), _raw(o)
-        if p == 0:  # piecewise constant: no gradient at all, as in torch
-            return None, None, None, None
-        if p == 1:
-            return _select(g, _sign(xr)), None, None, None
-        if p in (np.inf, -np.inf):
-            tie = np.abs(xr) == orr
-            k = np.maximum(tie.sum(axis=axes, keepdims=True), 1).astype(xr.dtype)
-            return _select(g / k, tie * _sign(xr)), None, None, None
-        safe_out = np.where(orr == 0, 1, o)  # out = 0 only if the slice is all zeros
-        if p == 2:
-            return g * x / safe_out, None, None, None
-        slope = np.sign(xr) * np.where(xr == 0, 1, np.abs(x)) ** (p - 1)  # sign(0) = 0
-        return g * slope / safe_out ** (p - 1), None, None, None
-
-
-def _norm_p(p):
-    if isinstance(p, str):
-        if p == "fro":
-            return 2.0
-        if p == "nuc":
-            raise NotImplementedError("norm: p='nuc' (the nuclear norm) needs an SVD and is "
-                                      "not supported")
-        raise ValueError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}")
-    try:
-        return float(p)
-    except (TypeError, ValueError):
-        raise TypeError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}") from None
-
-
-def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    """torch.norm: the vector p-norm of the elements over ``dim`` (None: all of them);
-    p = 'fro' (the default) is p = 2."""
-    if out is not None:
-        raise TypeError("norm: out= is not supported; use the returned tensor")
-    x = _cast(as_tensor(input), dtype)
-    _floating(x, "norm")
-    return Norm.apply(x, _norm_p(p), _axes(dim, x.ndim, "norm"), bool(keepdim))
-
-
 # ------------------------------------------------------------------------------ the rest
 def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):  # noqa: A001
     x = _cast(as_tensor(input), dtype)
@@ -462,35 +332,6 @@ def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None
     _floating(x, "mean")
     axes = _dims(dim, axis, x.ndim, "mean")
     return Mean.apply(x, axes, pick_keepdim(keepdim, keepdims))
-
-
-def _var_args(op, input, dim, unbiased, correction, axis):
-    if isinstance(dim, bool):  # torch's var(input, unbiased)
-        if unbiased is not None:
-            raise TypeError(f"{op}: got unbiased twice ({dim!r} and {unbiased!r})")
-        dim, unbiased = None, dim
-    if unbiased is not None and correction is not None:
-        raise TypeError(f"{op}: give unbiased or correction, not both (got unbiased={unbiased}, "
-                        f"correction={correction})")
-    if correction is None:
-        correction = 0 if unbiased is False else 1
-    x = as_tensor(input)
-    _floating(x, op)
-    return x, _dims(dim, axis, x.ndim, op), correction
-
-
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
-        keepdims=None):
-    """Variance with Bessel's correction by default (correction=1, i.e. unbiased=True)."""
-    x, axes, c = _var_args("var", input, dim, unbiased, correction, axis)
-    return Var.apply(x, axes, c, pick_keepdim(keepdim, keepdims))
-
-
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
-        keepdims=None):
-    """Standard deviation, sqrt(var); correction=1 (unbiased) by default."""
-    x, axes, c = _var_args("std", input, dim, unbiased, correction, axis)
-    return Std.apply(x, axes, c, pick_keepdim(keepdim, keepdims))
 
 
 def _constant(result):
@@ -536,87 +377,10 @@ any = _truth("any", np.any)  # noqa: A001
 all = _truth("all", np.all)  # noqa: A001
 
 
-# ------------------------------------------------------------------------------ numpy calls
-def _np_only(op, **given):
-    bad = sorted(k for k, v in given.items() if v is not None)
-    if bad:
-        raise TypeError(f"numpy.{op} on a glassgrad Tensor does not support "
-                        f"{', '.join(bad)}; call it on tensor.detach().numpy()")
-
-
-def _np_reduction(name, cls, nonempty=False, floating=False):
-    """``np.<name>(a, axis=None, dtype=None, out=None, keepdims=False)`` on a Tensor."""
-
-    def fn(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-        _np_only(name, out=out, initial=initial, where=where)
-        x = _cast(as_tensor(a), dtype)
-        if floating and x.dtype.kind != "f":
-            x = x.to(np.float64)  # numpy averages integers in float64
-        axes = _np_axes(axis, x.ndim, name)
-        if nonempty:
-            _nonempty(x, axes, name)
-        return cls.apply(x, axes, bool(keepdims))
-
-    fn.__name__ = name
-    return fn
-
-
-def _np_extreme(name, cls):
-    """``np.max(a, axis=None, out=None, keepdims=False)``: numpy's argument order."""
-    reduction = _np_reduction(name, cls, nonempty=True)
-
-    def fn(a, axis=None, out=None, keepdims=False, initial=None, where=None):
-        return reduction(a, axis, None, out, keepdims, initial, where)
-
-    return fn
-
-
-def _np_spread(name, cls):
-    """``np.var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False)``."""
-
-    def fn(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
-           mean=None, correction=None):
-        _np_only(name, out=out, where=where, mean=mean)
-        x = _cast(as_tensor(a), dtype)
-        if x.dtype.kind != "f":
-            x = x.to(np.float64)
-        c = ddof if correction is None else correction
-        return cls.apply(x, _np_axes(axis, x.ndim, name), c, bool(keepdims))
-
-    return fn
-
-
-def _np_index(fn):
-    def np_fn(a, axis=None, out=None, *, keepdims=False):
-        _np_only(fn.__name__, out=out)
-        return fn(a, axis, keepdims)
-
-    return np_fn
-
-
-def _np_truth(fn):
-    def np_fn(a, axis=None, out=None, keepdims=False, *, where=None):
-        _np_only(fn.__name__, out=out, where=where)
-        x = a._data if isinstance(a, Tensor) else np.asarray(a)
-        return _constant(getattr(np, fn.__name__)(x, axis=axis, keepdims=keepdims))
-
-    return np_fn
-
-
 _REDUCTIONS = {
-    "sum": sum, "mean": mean, "var": var, "std": std, "max": max, "min": min, "amax": amax,
-    "amin": amin, "prod": prod, "norm": norm, "argmax": argmax, "argmin": argmin, "any": any,
-    "all": all,
+    "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax, "amin": amin,
+    "prod": prod, "argmax": argmax, "argmin": argmin, "any": any, "all": all,
 }
 TENSOR_METHODS = dict(_REDUCTIONS)
 TORCH_FUNCTIONS = dict(_REDUCTIONS)
 FUNCTIONAL = {}
-NUMPY_FUNCTIONS = {
-    np.sum: _np_reduction("sum", Sum), np.mean: _np_reduction("mean", Mean, floating=True),
-    np.prod: _np_reduction("prod", Prod),
-    np.max: _np_extreme("max", Amax), np.amax: _np_extreme("amax", Amax),
-    np.min: _np_extreme("min", Amin), np.amin: _np_extreme("amin", Amin),
-    np.var: _np_spread("var", Var), np.std: _np_spread("std", Std),
-    np.argmax: _np_index(argmax), np.argmin: _np_index(argmin),
-    np.any: _np_truth(any), np.all: _np_truth(all),
-}

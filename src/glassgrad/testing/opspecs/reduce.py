@@ -1,4 +1,4 @@
-"""Specs for the reductions.
+"""Specs for the reductions (var and std: stats.py; norm: norms.py).
 
 Random data keeps extremes untied (ties are checked against torch in tests/test_reduce.py).
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import glassgrad as gg
 
-from . import Case, away_from, spec
+from . import Case, spec
 
 
 def _reduce_cases(rng):
@@ -24,20 +24,6 @@ spec("mean", lambda x, **k: x.mean(**k), _reduce_cases, lambda t, x, **k: x.mean
 spec("amax", lambda x, **k: x.amax(**k), _reduce_cases, lambda t, x, **k: x.amax(**k),
      gradgrad=True)
 spec("amin", lambda x, **k: gg.amin(x, **k), _reduce_cases, lambda t, x, **k: t.amin(x, **k),
-     gradgrad=True)
-
-
-def _var_cases(rng):
-    x = rng.standard_normal((3, 4, 5))
-    row = rng.standard_normal((1, 4))
-    return [Case((x,)), Case((x,), {"dim": 1}), Case((x,), {"dim": (0, 2), "keepdim": True}),
-            Case((x,), {"dim": -1, "correction": 0}), Case((x,), {"dim": 0, "unbiased": False}),
-            Case((rng.standard_normal(()),), {"correction": 0}),
-            Case((row,), {"dim": 1}), Case((row,), {"dim": 0, "correction": 0}, "zero spread")]
-
-
-spec("var", lambda x, **k: x.var(**k), _var_cases, lambda t, x, **k: x.var(**k), gradgrad=True)
-spec("std", lambda x, **k: gg.std(x, **k), _var_cases, lambda t, x, **k: t.std(x, **k),
      gradgrad=True)
 
 
@@ -83,19 +69,3 @@ def _torch_prod(t, x, dim=None, keepdim=False):
 
 
 spec("prod", lambda x, **k: x.prod(**k), _prod_cases, _torch_prod, gradgrad=True)
-
-
-def _norm_cases(rng):
-    x = away_from(rng.standard_normal((3, 4, 5)), [0.0])  # |x| has a kink at 0
-    inf = float("inf")  # p=0 has no gradient (x.grad stays None): tests/test_reduce.py
-    return [Case((x,)), Case((x,), {"p": 2, "dim": 1}), Case((x,), {"p": 1, "dim": -1}),
-            Case((x,), {"p": inf, "dim": (0, 2), "keepdim": True}),
-            Case((x,), {"p": -inf, "dim": 0}), Case((x,), {"p": 3, "dim": 1}),
-            Case((x,), {"p": 0.5, "dim": 2}), Case((x,), {"p": 1.5}),
-            Case((x,), {"p": "fro", "dim": (1, 2)}),
-            Case((away_from(rng.standard_normal(()), [0.0]),), {"p": 2}),
-            Case((away_from(rng.standard_normal((1, 4)), [0.0]),), {"dim": 0})]
-
-
-spec("norm", lambda x, **k: x.norm(**k), _norm_cases, lambda t, x, **k: x.norm(**k),
-     gradgrad=True)
