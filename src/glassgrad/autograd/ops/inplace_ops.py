@@ -1,5 +1,6 @@
-"""In-place methods (``add_``, ``relu_``, ``masked_fill_``, ``x += y``, ...) and the
-out-of-place ops that only they needed before (masked_fill, index_add, index_fill, scatter).
+"""In-place methods (``add_``, ``relu_``, ``masked_fill_``, ``x += y``, ...). The
+out-of-place ops behind the scattering ones (masked_fill, index_add, scatter, ...) are in
+scatter.py.
 
 Each in-place method is its out-of-place op run through ``inplace.run``: outside the graph
 the result is written into the tensor's array (arithmetic uses numpy's ``out=`` directly);
@@ -13,8 +14,18 @@ import numpy as np
 from .. import inplace
 from ..tensor import Tensor, as_tensor
 from . import elementwise as ew
-from .indexing import IndexAssign, IndexPut
-from .movement import _dim
+from .scatter import (
+    _like,
+    index_add,
+    index_copy,
+    index_fill,
+    index_put,
+    masked_fill,
+    masked_scatter,
+    scatter,
+    scatter_add,
+)
+from .scatter_reduce import scatter_reduce
 
 
 # ------------------------------------------------------------------------------ arithmetic
@@ -71,7 +82,8 @@ UNARY = ("exp", "log", "log1p", "log2", "log10", "expm1", "sqrt", "rsqrt", "tanh
          "hardtanh", "leaky_relu", "elu", "silu", "gelu", "softplus", "exp2", "sinh", "cosh",
          "asin", "acos", "atan", "lerp", "addcmul", "addcdiv", "fmod", "remainder", "atan2",
          "float_power", "logit", "nan_to_num", "maximum", "minimum", "tril", "triu",
-         "true_divide", "multiply", "subtract", "divide")
+         "true_divide", "multiply", "subtract", "divide", "addmm", "addmv", "addbmm",
+         "baddbmm", "cumsum", "cumprod")
 
 
 # ------------------------------------------------------------------------------ fills
@@ -122,135 +134,17 @@ def copy_(self, src, non_blocking=False):
     return inplace.run(self, "copy_", copied, (src,), casting="unsafe")
 
 
-def _like(v, x):
-    """A fill value as an operand of x's dtype (a Tensor value keeps its graph)."""
-    if isinstance(v, Tensor):
-        return v if v.dtype == x.dtype else v.to(x.dtype)
-    return np.asarray(v, dtype=x.dtype)
-
-
 # ------------------------------------------------------------------------------ masked, index
-def masked_fill(input, mask, value):
-    """x with ``value`` where ``mask`` (broadcast to x's shape) is True; x's dtype."""
-    x = as_tensor(input)
-    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-    if m.dtype != bool:
-        raise RuntimeError(f"masked_fill: expected a bool mask, got dtype {m.dtype} "
-                           f"(shape {m.shape}); use mask.bool()")
-    if isinstance(value, Tensor) and value.ndim != 0:
-        raise RuntimeError(f"masked_fill: only supports a 0-d value tensor, got shape "
-                           f"{value.shape}")
-    try:
-        shape = np.broadcast_shapes(m.shape, x.shape)
-    except ValueError:
-        shape = None
-    if shape != x.shape:
-        raise RuntimeError(f"masked_fill: the mask of shape {m.shape} does not broadcast to "
-                           f"the tensor's shape {x.shape}")
-    return ew.where(m, _like(value, x), x)
-
-
 def masked_fill_(self, mask, value):
     return inplace.run(self, "masked_fill_", masked_fill, (mask, value), casting="unsafe")
-
-
-def _index_1d(index, op, size, d):
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
-    if idx.dtype.kind not in "iu" or idx.ndim > 1:
-        raise IndexError(f"{op}: index must be a 1-D (or 0-d) int tensor, got dtype "
-                         f"{idx.dtype} and shape {idx.shape}")
-    idx = idx.reshape(-1).astype(np.int64)
-    if idx.size and (idx.max() >= size or idx.min() < -size):
-        bad = idx.max() if idx.max() >= size else idx.min()
-        raise IndexError(f"{op}: index {bad} is out of range for dim {d} with size {size}")
-    return idx
-
-
-def index_add(input, dim, index, source, *, alpha=1):
-    """x with alpha * source[..., k, ...] added at x[..., index[k], ...] along ``dim``
-    (repeated indices add up)."""
-    x = as_tensor(input)
-    d = _dim(dim, x.ndim, "index_add")
-    idx = _index_1d(index, "index_add", x.shape[d] if x.ndim else 1, d)
-    src = as_tensor(source)
-    want = x.shape[:d] + (idx.size,) + x.shape[d + 1:] if x.ndim else (idx.size,)
-    if src.shape != want and not (x.ndim == 0 and src.numel() == idx.size):
-        raise RuntimeError(f"index_add: source of shape {src.shape} does not match the "
-                           f"expected shape {want} (the tensor's shape {x.shape} with "
-                           f"{idx.size} entries along dim {d})")
-    if alpha != 1:
-        src = src * alpha
-    if x.ndim == 0:
-        return x + src.sum()
-    added = IndexPut.apply(src.to(x.dtype) if src.dtype != x.dtype else src, x.shape,
-                           (slice(None),) * d + (idx,), True)
-    return x + added
 
 
 def index_add_(self, dim, index, source, *, alpha=1):
     return inplace.run(self, "index_add_", index_add, (dim, index, source), {"alpha": alpha})
 
 
-def index_fill(input, dim, index, value):
-    """x with ``value`` at x[..., index[k], ...] along ``dim``."""
-    x = as_tensor(input)
-    d = _dim(dim, x.ndim, "index_fill")
-    idx = _index_1d(index, "index_fill", x.shape[d] if x.ndim else 1, d)
-    if x.ndim == 0:
-        return ew.where(np.asarray(idx.size > 0), _like(value, x), x)
-    return IndexAssign.apply(x, _like(value, x), None, (slice(None),) * d + (idx,))
-
-
 def index_fill_(self, dim, index, value):
     return inplace.run(self, "index_fill_", index_fill, (dim, index, value), casting="unsafe")
-
-
-def scatter(input, dim, index, src=None, value=None, *, reduce=None):
-    """out = x with out[..., index[i, j, ...], ...] = src[i, j, ...] along ``dim`` (each
-    other dim by position), or = value when a number is given."""
-    if reduce is not None:
-        raise NotImplementedError("scatter: reduce= is not supported; use scatter_add or "
-                                  "index_add")
-    x = as_tensor(input)
-    if value is None and not isinstance(src, Tensor):
-        src, value = None, src  # scatter(x, dim, index, 2.0): the value form
-    grid = _scatter_index(x, dim, index, "scatter")
-    v = _like(value, x) if src is None else _scatter_source(x, src, grid, "scatter")
-    return IndexAssign.apply(x, v, None, grid)
-
-
-def _scatter_index(x, dim, index, op):
-    """``index`` along ``dim`` as a full advanced index of x: every other dim by position."""
-    d = _dim(dim, x.ndim, op)
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
-    if idx.dtype.kind not in "iu":
-        raise RuntimeError(f"{op}: index must be an int tensor, got dtype {idx.dtype}")
-    if idx.ndim != x.ndim:
-        raise RuntimeError(f"{op}: index (shape {idx.shape}) must have as many dims as the "
-                           f"tensor (shape {x.shape})")
-    for k, (n, m) in enumerate(zip(idx.shape, x.shape)):
-        if k != d and n > m:
-            raise RuntimeError(f"{op}: index of shape {idx.shape} is larger than the "
-                               f"tensor of shape {x.shape} in dim {k}")
-    if idx.size and (idx.max() >= x.shape[d] or idx.min() < -x.shape[d]):
-        bad = int(idx.max()) if idx.max() >= x.shape[d] else int(idx.min())
-        raise IndexError(f"{op}: index {bad} is out of range for dim {d} with size "
-                         f"{x.shape[d]}")
-    grid = list(np.indices(idx.shape, sparse=True))
-    grid[d] = idx.astype(np.int64)
-    return tuple(grid)
-
-
-def _scatter_source(x, src, grid, op):
-    """The part of ``src`` the index covers (its leading corner), in x's dtype."""
-    shape = np.broadcast_shapes(*(g.shape for g in grid))
-    s = as_tensor(src)
-    if s.ndim != len(shape) or any(n > m for n, m in zip(shape, s.shape)):
-        raise RuntimeError(f"{op}: src of shape {s.shape} must be at least as large as the "
-                           f"index (shape {shape}) in every dim")
-    if s.shape != shape:
-        s = s[tuple(slice(0, n) for n in shape)]
-    return s.to(x.dtype) if s.dtype != x.dtype else s
 
 
 def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
@@ -258,16 +152,27 @@ def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
                        casting="unsafe")
 
 
-def scatter_add(input, dim, index, src):
-    """out = x with src[i, j, ...] added at out[..., index[i, j, ...], ...] along ``dim``."""
-    x = as_tensor(input)
-    grid = _scatter_index(x, dim, index, "scatter_add")
-    return x + IndexPut.apply(_scatter_source(x, src, grid, "scatter_add"), x.shape, grid,
-                              True)
-
-
 def scatter_add_(self, dim, index, src):
     return inplace.run(self, "scatter_add_", scatter_add, (dim, index, src))
+
+
+def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+    return inplace.run(self, "scatter_reduce_", scatter_reduce, (dim, index, src, reduce),
+                       {"include_self": include_self}, casting="unsafe")
+
+
+def index_copy_(self, dim, index, source):
+    return inplace.run(self, "index_copy_", index_copy, (dim, index, source), casting="unsafe")
+
+
+def index_put_(self, indices, values, accumulate=False):
+    return inplace.run(self, "index_put_", index_put, (indices, values, accumulate),
+                       casting="unsafe")
+
+
+def masked_scatter_(self, mask, source):
+    return inplace.run(self, "masked_scatter_", masked_scatter, (mask, source),
+                       casting="unsafe")
 
 
 # ------------------------------------------------------------------------------ comparisons
@@ -309,17 +214,14 @@ TENSOR_METHODS = {
     "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_,
     "__ipow__": pow_,
     "fill_": fill_, "zero_": zero_, "copy_": copy_,
-    "masked_fill": masked_fill, "masked_fill_": masked_fill_,
-    "index_add": index_add, "index_add_": index_add_,
-    "index_fill": index_fill, "index_fill_": index_fill_,
-    "scatter": scatter, "scatter_": scatter_, "scatter_add": scatter_add,
-    "scatter_add_": scatter_add_,
+    "masked_fill_": masked_fill_, "index_add_": index_add_, "index_fill_": index_fill_,
+    "scatter_": scatter_, "scatter_add_": scatter_add_, "scatter_reduce_": scatter_reduce_,
+    "index_copy_": index_copy_, "index_put_": index_put_, "masked_scatter_": masked_scatter_,
     **{n + "_": _compare_(n) for n in ("eq", "ne", "lt", "le", "gt", "ge")},
     **{n + "_": _reshape_(n) for n in ("squeeze", "unsqueeze", "t", "transpose", "swapaxes",
                                        "swapdims")},
 }
-TORCH_FUNCTIONS = {"masked_fill": masked_fill, "index_add": index_add,
-                   "index_fill": index_fill, "scatter": scatter, "scatter_add": scatter_add}
+TORCH_FUNCTIONS = {}
 FUNCTIONAL = {}
 
 
