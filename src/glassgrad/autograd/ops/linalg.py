@@ -138,7 +138,7 @@ def _require_ndim(op, ndims, *tensors):
 
 def mm(input, mat2):
     """(n, k) @ (k, m), 2-D only."""
-    x, y = as_tensor(input), as_tensor(mat2)
+    x, y = promote(as_tensor(input), as_tensor(mat2))  # as matmul
     _require_ndim("mm", (2, 2), x, y)
     _check_matmul(x.shape, y.shape, "mm")
     return Matmul.apply(x, y)
@@ -146,7 +146,7 @@ def mm(input, mat2):
 
 def bmm(input, mat2):
     """(b, n, k) @ (b, k, m), 3-D with equal batch sizes (no broadcasting)."""
-    x, y = as_tensor(input), as_tensor(mat2)
+    x, y = promote(as_tensor(input), as_tensor(mat2))  # as matmul
     _require_ndim("bmm", (3, 3), x, y)
     if x.shape[0] != y.shape[0]:
         raise RuntimeError(f"bmm: batch sizes of shapes {x.shape} and {y.shape} differ "
@@ -157,7 +157,7 @@ def bmm(input, mat2):
 
 def mv(input, vec):
     """(n, m) @ (m,)."""
-    x, y = as_tensor(input), as_tensor(vec)
+    x, y = promote(as_tensor(input), as_tensor(vec))  # as matmul
     _require_ndim("mv", (2, 1), x, y)
     _check_matmul(x.shape, y.shape, "mv")
     return Matmul.apply(x, y)
@@ -165,7 +165,7 @@ def mv(input, vec):
 
 def dot(input, other):
     """Inner product of two 1-D tensors of the same length, a 0-d tensor."""
-    x, y = as_tensor(input), as_tensor(other)
+    x, y = promote(as_tensor(input), as_tensor(other))  # as matmul
     _require_ndim("dot", (1, 1), x, y)
     if x.shape != y.shape:
         raise RuntimeError(f"dot: 1-D tensors of shapes {x.shape} and {y.shape} differ in "
