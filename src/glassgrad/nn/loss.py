@@ -2,75 +2,32 @@
 
 ``reduction`` is 'mean' (default), 'sum' or 'none'; the legacy ``size_average``/``reduce``
 pair overrides it, as in torch. Class ``weight`` and ``pos_weight`` are registered as
-buffers (so they appear in state_dict when given). HingeEmbeddingLoss and MultiMarginLoss
-are composed here from existing ops (their functionals are exported from this module).
+buffers (so they appear in state_dict when given). As in torch, the loss modules show no
+arguments in their repr.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import functional as F
-from ..autograd.ops.elementwise import clamp, where
 from ..autograd.ops.loss import _reduction
-from ..autograd.tensor import Tensor, as_tensor
+from ..autograd.ops.loss_margin import multi_margin_loss, multilabel_margin_loss
+from ..autograd.ops.loss_more import hinge_embedding_loss
+from ..autograd.tensor import as_tensor
 from .module import Module
+
+__all__ = [
+    "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
+    "BCEWithLogitsLoss", "HingeEmbeddingLoss", "MultiMarginLoss", "KLDivLoss",
+    "PoissonNLLLoss", "GaussianNLLLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
+    "MultiLabelMarginLoss", "CosineEmbeddingLoss", "MarginRankingLoss", "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss", "PairwiseDistance", "CosineSimilarity", "CTCLoss",
+    # the functionals, importable from here as before
+    "hinge_embedding_loss", "multi_margin_loss", "multilabel_margin_loss",
+]
 
 
 def _buffer(t):
     return None if t is None else as_tensor(t)
-
-
-def _raw(t):
-    return t._data if isinstance(t, Tensor) else np.asarray(t)
-
-
-def _reduce(loss, reduction):
-    if reduction == "mean":
-        return loss.mean()
-    return loss.sum() if reduction == "sum" else loss
-
-
-def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
-                         reduction="mean"):
-    """loss = input where target == 1, max(0, margin - input) where target == -1 (both
-    terms where target is neither, as torch computes it)."""
-    reduction = _reduction("hinge_embedding_loss", reduction, size_average, reduce)
-    x, t = as_tensor(input), _raw(target)
-    loss = (where(t != 1, clamp(margin - x, min=0), 0.0) + where(t != -1, x, 0.0))
-    return _reduce(loss, reduction)
-
-
-def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
-                      reduce=None, reduction="mean"):
-    """loss_n = sum_{i != y} w_y max(0, margin - x[y] + x[i])^p / C for x = input[n] of C
-    classes and y = target[n]; input (N, C) or (C,), p 1 or 2."""
-    op = "multi_margin_loss"
-    reduction = _reduction(op, reduction, size_average, reduce)
-    if p not in (1, 2):
-        raise ValueError(f"{op}: only p == 1 and p == 2 supported, got p={p}")
-    x, y = as_tensor(input), _raw(target).astype(np.int64)
-    if x.ndim not in (1, 2):
-        raise ValueError(f"{op}: expected input of shape (N, C) or (C,), got {x.shape}")
-    x2 = x.reshape(1, -1) if x.ndim == 1 else x
-    n, c = x2.shape
-    y = y.reshape(-1)
-    if y.shape != (n,):
-        raise ValueError(f"{op}: expected target of shape ({n},) for input {x.shape}, got "
-                         f"{_raw(target).shape}")
-    if y.size and (y.min() < 0 or y.max() >= c):
-        raise IndexError(f"{op}: target {y.min() if y.min() < 0 else y.max()} is out of range "
-                         f"for {c} classes")
-    rows = np.arange(n)
-    z = clamp(margin - x2[rows, y].reshape(n, 1) + x2, min=0)
-    if p == 2:
-        z = z * z
-    scale = np.ones((n, c), dtype=x.dtype)
-    scale[rows, y] = 0  # the target class itself does not count
-    if weight is not None:
-        scale *= _raw(weight).astype(x.dtype)[y].reshape(n, 1)
-    loss = (z * scale).sum(dim=1) / c
-    return _reduce(loss.reshape(()) if x.ndim == 1 else loss, reduction)
 
 
 class _Loss(Module):
@@ -200,3 +157,159 @@ class MultiMarginLoss(_WeightedLoss):
     def forward(self, input, target):
         return multi_margin_loss(input, target, p=self.p, margin=self.margin,
                                  weight=self.weight, reduction=self.reduction)
+
+
+class KLDivLoss(_Loss):
+    """target (log target - input) on log-probability input; ``log_target`` takes the target
+    as log-probabilities. reduction may also be 'batchmean' (sum / batch size)."""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+        Module.__init__(self)
+        if size_average is not None or reduce is not None or reduction != "batchmean":
+            reduction = _reduction("KLDivLoss", reduction, size_average, reduce)
+        self.reduction, self.log_target = reduction, log_target
+
+    def forward(self, input, target):
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class PoissonNLLLoss(_Loss):
+    """exp(input) - target input (log_input), else input - target log(input + eps); ``full``
+    adds the Stirling term where target > 1."""
+
+    def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                 reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input, target):
+        return F.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full,
+                                  eps=self.eps, reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """(log max(var, eps) + (input - target)^2 / max(var, eps)) / 2 (+ log(2 pi) / 2 if
+    ``full``)."""
+
+    def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
+        super().__init__(None, None, reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input, target, var):
+        return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
+                                   reduction=self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """log(1 + exp(-target input)), targets 1 or -1."""
+
+    def forward(self, input, target):
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """-(target log sigmoid(input) + (1 - target) log sigmoid(-input)) * weight, averaged
+    over the classes."""
+
+    def forward(self, input, target):
+        return F.multilabel_soft_margin_loss(input, target, weight=self.weight,
+                                             reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """sum over target classes j and other classes i of max(0, 1 - (x[j] - x[i])) / C."""
+
+    def forward(self, input, target):
+        return multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1."""
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F.cosine_embedding_loss(input1, input2, target, margin=self.margin,
+                                       reduction=self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    """max(0, -target (input1 - input2) + margin)."""
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F.margin_ranking_loss(input1, input2, target, margin=self.margin,
+                                     reduction=self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)), d the p-norm distance."""
+
+    def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None,
+                 reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got "
+                             f"{margin} instead")
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p,
+                                     eps=self.eps, swap=self.swap, reduction=self.reduction)
+
+
+class PairwiseDistance(Module):
+    """||x1 - x2 + eps||_p over the last dim (``F.pairwise_distance``)."""
+
+    def __init__(self, p=2.0, eps=1e-6, keepdim=False):
+        super().__init__()
+        self.norm, self.eps, self.keepdim = p, eps, keepdim
+
+    def forward(self, x1, x2):
+        return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+class CosineSimilarity(Module):
+    """The cosine of the angle between x1 and x2 along ``dim`` (``F.cosine_similarity``)."""
+
+    def __init__(self, dim=1, eps=1e-8):
+        super().__init__()
+        self.dim, self.eps = dim, eps
+
+    def forward(self, x1, x2):
+        return F.cosine_similarity(x1, x2, self.dim, self.eps)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """TripletMarginLoss with any ``distance_function`` (default pairwise_distance)."""
+
+    def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
+        super().__init__(None, None, reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater "
+                             f"than 0, got {margin} instead")
+        self.distance_function = (PairwiseDistance() if distance_function is None
+                                  else distance_function)
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """The connectionist temporal classification loss (``F.ctc_loss``)."""
+
+    def __init__(self, blank=0, reduction="mean", zero_infinity=False):
+        super().__init__(None, None, reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                          self.reduction, self.zero_infinity)

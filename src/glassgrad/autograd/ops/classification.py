@@ -100,8 +100,8 @@ def _class_weight(op, weight, x, c):
 
 def _expand_grad(grad, ctx, shape):
     """The loss gradient, divided by the normalizer, with the class dim put back."""
-    if ctx.reduction == "mean":
-        return grad / ctx.norm
+    if ctx.reduction == "mean":  # all targets ignored: the loss is nan, the gradient 0
+        return grad / (ctx.norm or 1.0)
     if ctx.reduction == "sum":
         return grad
     cdim = ctx.cdim
