@@ -1,7 +1,145 @@
-"""(being written for issue 11)"""
+"""scaled_dot_product_attention, one op, differentiable twice in query, key, value and a
+float mask (its backward recomputes the probabilities with Tensor ops under create_graph).
+
+    out = dropout(softmax(q k^T * scale + mask)) v,   scale = 1 / sqrt(E) by default
+
+A bool mask keeps the positions where it is True (False ones get -inf); is_causal keeps
+the lower triangle of (L, S). A row where every score is -inf (fully masked) gives zeros,
+and a zero gradient, as torch 2.x does, instead of softmax's NaN: such rows are replaced by
+zeros before the softmax and their probabilities selected to 0 after it. Dropout multiplies
+the probabilities by a mask from glassgrad's seeded generator, scaled by 1 / (1 - p).
+"""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
+from ... import random as _random
+from ..function import Function, register
+from ..tensor import Tensor, as_tensor
+from .elementwise import where
+from .softmax import softmax
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    """Attention of (..., L, E) queries over (..., S, E) keys and (..., S, Ev) values;
+    returns (..., L, Ev). See the module doc."""
+    q, k, v = as_tensor(query), as_tensor(key), as_tensor(value)
+    op = "scaled_dot_product_attention"
+    if min(q.ndim, k.ndim, v.ndim) < 2:
+        raise RuntimeError(f"{op}: query, key and value need at least 2 dims (..., L, E), got "
+                           f"shapes {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}")
+    if not (q.dtype == k.dtype == v.dtype) or q.dtype.kind != "f":
+        raise RuntimeError(f"Expected query, key, and value to have the same floating point "
+                           f"dtype, but got query.dtype: {q.dtype} key.dtype: {k.dtype} and "
+                           f"value.dtype: {v.dtype} instead.")
+    if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+        raise RuntimeError(f"{op}: query {tuple(q.shape)} and key {tuple(k.shape)} need the same "
+                           f"embedding size, key and value {tuple(v.shape)} the same length S")
+    if enable_gqa and k.ndim >= 3 and q.ndim >= 3 and k.shape[-3] != q.shape[-3]:
+        hq, hk = q.shape[-3], k.shape[-3]
+        if hq % hk or hq % v.shape[-3]:
+            raise RuntimeError(f"{op}: with enable_gqa the number of query heads {hq} must be "
+                               f"a multiple of the key and value heads {hk}, {v.shape[-3]}")
+        k = _repeat_heads(k, hq // hk)
+        v = _repeat_heads(v, hq // v.shape[-3])
+    n_l, n_s = q.shape[-2], k.shape[-2]
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
+    if is_causal:
+        if attn_mask is not None:
+            raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
+                               "set when is_causal=True")
+        attn_mask = np.tril(np.ones((n_l, n_s), dtype=bool))
+    mask = None
+    if attn_mask is not None:
+        raw = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+        if raw.dtype.kind == "b":  # keep where True: an additive 0 / -inf constant
+            mask = np.where(raw, 0.0, -np.inf).astype(q.dtype)
+        else:
+            mask = as_tensor(attn_mask)
+            if mask.dtype != q.dtype:
+                raise RuntimeError(f"{op}: Expected attn_mask dtype to be bool or float or to "
+                                   f"match query dtype, but got attn_mask.dtype: {mask.dtype} "
+                                   f"and query.dtype: {q.dtype} instead.")
+    drop = None
+    if dropout_p > 0.0:
+        shape = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2]) + (n_l, n_s)
+        keep = _random.default_generator().random(shape) >= dropout_p
+        drop = (keep * (1.0 / (1.0 - dropout_p))).astype(q.dtype)
+    return Attention.apply(q, k, v, mask, scale, drop)
+
+
+def _probabilities(q, k, mask, scale, dead=None):
+    """softmax(q k^T scale + mask) over the last dim, a fully masked row all zeros; the rows
+    that are fully masked. Arrays or Tensors (create_graph)."""
+    s = (q @ (k.mT if isinstance(k, Tensor) else np.swapaxes(k, -1, -2))) * scale
+    if mask is not None:
+        s = s + mask
+    if isinstance(s, Tensor):
+        zero = np.zeros((), s.dtype)
+        return where(dead, zero, softmax(where(dead, zero, s), -1)), dead
+    dead = np.isneginf(s).all(axis=-1, keepdims=True)
+    s = np.where(dead, 0, s)
+    e = np.exp(s - s.max(axis=-1, keepdims=True))
+    return np.where(dead, 0, e / e.sum(axis=-1, keepdims=True)), dead
+
+
+@register("scaled_dot_product_attention")
+class Attention(Function):
+    """out = (P * drop) v with P = softmax(q k^T scale + mask) (see the module doc).
+
+    With dO the incoming gradient: dv = (P drop)^T dO, dP = (dO v^T) drop,
+    dS = P (dP - sum(dP P)) over each row, dq = dS k scale, dk = dS^T q scale, d mask = dS.
+    Under create_graph P is recomputed from q and k with Tensor ops."""
+
+    __slots__ = ("scale", "drop", "p", "dead")
+
+    @staticmethod
+    def forward(ctx, q, k, v, mask, scale, drop):
+        p, dead = _probabilities(q, k, mask, scale)
+        ctx.scale, ctx.drop, ctx.p, ctx.dead = scale, drop, p, dead
+        ctx.save_for_backward(q, k, v, mask)
+        return (p if drop is None else p * drop) @ v
+
+    @staticmethod
+    def backward(ctx, grad):
+        q, k, v, mask = ctx.saved_tensors
+        scale, drop = ctx.scale, ctx.drop
+        if isinstance(grad, Tensor) or isinstance(q, Tensor):
+            p = _probabilities(q, k, mask, scale, ctx.dead)[0]
+            q, k, v, p = (as_tensor(a) for a in (q, k, v, p))
+        else:
+            p = ctx.p
+        pd = p if drop is None else p * drop
+        mt = (lambda a: a.mT) if isinstance(p, Tensor) else (lambda a: np.swapaxes(a, -1, -2))
+        need = ctx.needs_input_grad
+        dv = mt(pd) @ grad if need[2] else None
+        dq = dk = ds = None
+        if need[0] or need[1] or need[3]:
+            dp = grad @ mt(v)
+            if drop is not None:
+                dp = dp * drop
+            ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
+            dq = (ds @ k) * scale if need[0] else None
+            dk = (mt(ds) @ q) * scale if need[1] else None
+        return dq, dk, dv, (ds if need[3] else None), None, None
+
+    def release(self):
+        super().release()
+        self.p = None
+
+
+def _repeat_heads(t, r):
+    """(..., H, S, E) -> (..., H r, S, E), each head repeated r times in a row."""
+    if r == 1:
+        return t
+    *lead, h, n, e = t.shape
+    return t.unsqueeze(-3).expand(*lead, h, r, n, e).reshape(*lead, h * r, n, e)
+
+
 TENSOR_METHODS = {}
 TORCH_FUNCTIONS = {}
-FUNCTIONAL = {}
+FUNCTIONAL = {"scaled_dot_product_attention": scaled_dot_product_attention}
