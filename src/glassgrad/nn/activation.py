@@ -8,7 +8,8 @@ from __future__ import annotations
 import warnings
 
 from .. import functional as F
-from .module import Module
+from . import init as _init
+from .module import Module, Parameter
 
 
 def _inplace(inplace, first=True):
@@ -175,3 +176,191 @@ class LogSoftmax(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+class _Plain(Module):
+    """An activation with no arguments but an optional inplace flag torch leaves out of the
+    repr (Hardsigmoid, Hardswish)."""
+
+    _fn = None
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return type(self)._fn(input, self.inplace)
+
+
+class Hardsigmoid(_Plain):
+    """out = relu6(input + 3) / 6."""
+
+    _fn = staticmethod(F.hardsigmoid)
+
+
+class Hardswish(_Plain):
+    """out = input * relu6(input + 3) / 6."""
+
+    _fn = staticmethod(F.hardswish)
+
+
+class Mish(_Plain):
+    """out = input * tanh(softplus(input))."""
+
+    _fn = staticmethod(F.mish)
+
+    def extra_repr(self):
+        return _inplace(self.inplace)
+
+
+class SELU(_Plain):
+    """out = scale * elu(input, alpha), alpha = 1.6732632..., scale = 1.0507009..."""
+
+    _fn = staticmethod(F.selu)
+
+    def extra_repr(self):
+        return _inplace(self.inplace)
+
+
+class CELU(Module):
+    """out = max(0, input) + min(0, alpha * (exp(input / alpha) - 1))."""
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input):
+        return F.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}{_inplace(self.inplace, False)}"
+
+
+class Softsign(Module):
+    """out = input / (1 + |input|)."""
+
+    def forward(self, input):
+        return F.softsign(input)
+
+
+class LogSigmoid(Module):
+    """out = log(sigmoid(input))."""
+
+    def forward(self, input):
+        return F.logsigmoid(input)
+
+
+class Tanhshrink(Module):
+    """out = input - tanh(input)."""
+
+    def forward(self, input):
+        return F.tanhshrink(input)
+
+
+class Softshrink(Module):
+    """out = input -+ lambd outside [-lambd, lambd], 0 inside."""
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return F.softshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return str(self.lambd)
+
+
+class Hardshrink(Softshrink):
+    """out = input outside [-lambd, lambd], 0 inside."""
+
+    def forward(self, input):
+        return F.hardshrink(input, self.lambd)
+
+
+class Threshold(Module):
+    """out = input where input > threshold, else value."""
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, input):
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}{_inplace(self.inplace, False)}"
+
+
+class Softmin(Module):
+    """out = softmax(-input) along ``dim``."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        dim = self.dim if self.dim is not None else _implicit_dim("softmin", input.ndim)
+        return F.softmin(input, dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax2d(Module):
+    """softmax over the channels (dim -3) of a (C, H, W) or (N, C, H, W) input."""
+
+    def forward(self, input):
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected a 3-D or 4-D input, got shape "
+                             f"{tuple(input.shape)}")
+        return F.softmax(input, -3)
+
+
+class GLU(Module):
+    """out = a * sigmoid(b), a and b the halves of input along ``dim``."""
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class PReLU(Module):
+    """out = input where input > 0, else weight * input; ``weight`` holds num_parameters
+    slopes (1, or one per channel of dim 1), all starting at ``init``."""
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(_init._empty((num_parameters,), device, dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        _init.constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class RReLU(Module):
+    """Randomized leaky relu: slopes drawn from U(lower, upper) per element in training
+    (glassgrad's seeded generator), their mean (lower + upper) / 2 in eval."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}{_inplace(self.inplace, False)}"

@@ -1,7 +1,388 @@
-"""(being written for issue 11)"""
+"""More activations (torch.nn.functional): hardsigmoid, hardswish, softsign, mish, selu, celu,
+logsigmoid, prelu, threshold, softshrink and hardshrink as ops; glu, rrelu and tanhshrink
+composed of ops (softmin and gumbel_softmax are in softmax.py).
+
+Every backward is written with masks (constants, from the raw input) and numpy calls on
+registered ufuncs, so it records a graph under create_graph: all are twice differentiable.
+"""
 
 from __future__ import annotations
 
-TENSOR_METHODS = {}
-TORCH_FUNCTIONS = {}
-FUNCTIONAL = {}
+import numpy as np
+
+from ... import random as _random
+from ..function import Function, register
+from ..tensor import as_tensor
+from ._masks import _raw, _select
+from .activation import elu, hardtanh, leaky_relu
+from .elementwise import _floating, _in_place, promote
+from .unary import _sigmoid
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+# torch's backward formulas round these to float32 even for float64 inputs; so do we, to
+# give torch's gradients to the last digit (a relative difference of 3e-8)
+_SIXTH_F32 = float(np.float32(1 / 6))
+
+
+def _f32(v):
+    return float(np.float32(v))
+
+
+# ------------------------------------------------------------------------------ ops
+@register("hardsigmoid")
+class Hardsigmoid(Function):
+    """out = min(max(x + 3, 0), 6) / 6;  d/dx = 1/6 strictly inside (-3, 3), else 0 (1/6 in
+    float32, as torch)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.clip(x + 3, 0, 6) / 6
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        x = _raw(x)
+        return _select(grad, (x > -3) & (x < 3)) * _SIXTH_F32
+
+
+@register("hardswish")
+class Hardswish(Function):
+    """out = x * min(max(x + 3, 0), 6) / 6;  d/dx = 0 (x <= -3), x/3 + 1/2 (x < 3), 1 (torch's
+    choice at the kinks)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * np.clip(x + 3, 0, 6) / 6
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        xr = _raw(x)
+        return np.where(xr <= -3, 0, np.where(xr < 3, grad * (x / 3 + 0.5), grad))
+
+
+@register("softsign")
+class Softsign(Function):
+    """out = x / (1 + |x|);  d/dx = 1 / (1 + |x|)^2."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x / (1 + np.abs(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        d = 1 + np.abs(x)
+        return grad / (d * d)
+
+
+def _softplus(x):
+    """log(1 + exp(x)), stable (x itself above 20, as torch's softplus threshold)."""
+    return np.where(_raw(x) > 20, x, np.log1p(np.exp(np.minimum(x, 20))))
+
+
+@register("mish")
+class Mish(Function):
+    """out = x tanh(softplus(x));  d/dx = t + x sigmoid(x) (1 - t^2), t = tanh(softplus(x))."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * np.tanh(_softplus(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        t = np.tanh(_softplus(x))
+        return grad * (t + x * _sigmoid(x) * (1 - t * t))
+
+
+@register("selu")
+class Selu(Function):
+    """out = scale * (x if x > 0 else alpha (exp(x) - 1)), torch's fixed alpha and scale."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        neg = grad * (_SELU_SCALE * _SELU_ALPHA) * np.exp(np.minimum(x, 0))
+        return np.where(_raw(x) > 0, grad * _SELU_SCALE, neg)
+
+
+@register("celu")
+class Celu(Function):
+    """out = max(0, x) + min(0, alpha (exp(x / alpha) - 1));  d/dx = 1 or exp(x / alpha), with
+    alpha rounded to float32 in the gradient's 1 / alpha (as torch's backward does)."""
+
+    __slots__ = ("alpha",)
+
+    @staticmethod
+    def forward(ctx, x, alpha):
+        ctx.alpha = alpha
+        ctx.save_for_backward(x)
+        return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0) / alpha))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        inv = 1 / _f32(ctx.alpha)
+        neg = grad * (inv * ctx.alpha) * np.exp(np.minimum(x, 0) * inv)
+        return np.where(_raw(x) > 0, grad, neg), None
+
+
+@register("logsigmoid")
+class LogSigmoid(Function):
+    """out = log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|));  d/dx = sigmoid(-x)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * _sigmoid(-x)
+
+
+@register("prelu")
+class PRelu(Function):
+    """out = x if x > 0 else w x (w broadcast over x);  d/dx = 1 or w, d/dw = 0 or x."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x, w)
+        return np.where(x > 0, x, w * x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        pos = _raw(x) > 0
+        gx = np.where(pos, grad, grad * w) if ctx.needs_input_grad[0] else None
+        gw = np.where(pos, 0, grad * x) if ctx.needs_input_grad[1] else None
+        return gx, gw
+
+
+@register("threshold")
+class Threshold(Function):
+    """out = x if x > threshold else value;  the gradient passes where x > threshold."""
+
+    __slots__ = ("threshold",)
+
+    @staticmethod
+    def forward(ctx, x, threshold, value):
+        ctx.threshold = threshold
+        ctx.save_for_backward(x)
+        return np.where(x > threshold, x, np.asarray(value).astype(x.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return _select(grad, _raw(x) > ctx.threshold), None, None
+
+
+@register("softshrink")
+class Softshrink(Function):
+    """out = x - lambd (x > lambd), x + lambd (x < -lambd), else 0;  d/dx = 1 outside."""
+
+    __slots__ = ("lambd",)
+
+    @staticmethod
+    def forward(ctx, x, lambd):
+        ctx.lambd = lambd
+        ctx.save_for_backward(x)
+        return np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, 0)).astype(
+            x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        x = _raw(x)
+        return _select(grad, (x > ctx.lambd) | (x < -ctx.lambd)), None
+
+
+@register("hardshrink")
+class Hardshrink(Function):
+    """out = 0 for -lambd <= x <= lambd, else x;  d/dx = 1 outside."""
+
+    __slots__ = ("lambd",)
+
+    @staticmethod
+    def forward(ctx, x, lambd):
+        ctx.lambd = lambd
+        ctx.save_for_backward(x)
+        return np.where((x >= -lambd) & (x <= lambd), 0, x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        x = _raw(x)
+        return _select(grad, (x > ctx.lambd) | (x < -ctx.lambd)), None
+
+
+# ------------------------------------------------------------------------------ functions
+def hardsigmoid(input, inplace=False):
+    """relu6(input + 3) / 6."""
+    if inplace:
+        return _in_place("hardsigmoid_", hardsigmoid, input)
+    return Hardsigmoid.apply(_floating("hardsigmoid", input))
+
+
+def hardswish(input, inplace=False):
+    """input * relu6(input + 3) / 6."""
+    if inplace:
+        return _in_place("hardswish_", hardswish, input)
+    return Hardswish.apply(_floating("hardswish", input))
+
+
+def softsign(input):
+    """input / (1 + |input|)."""
+    return Softsign.apply(_floating("softsign", input))
+
+
+def mish(input, inplace=False):
+    """input * tanh(softplus(input))."""
+    if inplace:
+        return _in_place("mish_", mish, input)
+    return Mish.apply(_floating("mish", input))
+
+
+def selu(input, inplace=False):
+    """scale * elu(input, alpha), alpha = 1.6732632..., scale = 1.0507009..."""
+    if inplace:
+        return _in_place("selu_", selu, input)
+    return Selu.apply(_floating("selu", input))
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """max(0, input) + min(0, alpha * (exp(input / alpha) - 1))."""
+    if alpha == 0:
+        raise RuntimeError("celu: ZeroDivisionError: alpha must not be 0")
+    if inplace:
+        return _in_place("celu_", celu, input, alpha)
+    return Celu.apply(_floating("celu", input), float(alpha))
+
+
+def logsigmoid(input):
+    """log(sigmoid(input)), computed without overflow."""
+    return LogSigmoid.apply(_floating("logsigmoid", input))
+
+
+def prelu(input, weight):
+    """input where input > 0, else weight * input; weight has 1 or C elements (C = the size
+    of dim 1; 1 for inputs of fewer than 2 dims) and is broadcast along dim 1."""
+    x, w = as_tensor(input), as_tensor(weight)
+    if w.ndim > 1:
+        raise RuntimeError(f"prelu: expected weight to be a scalar or a 1-D tensor, got shape "
+                           f"{tuple(w.shape)}")
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if w.numel() not in (1, channels):
+        raise RuntimeError(f"prelu: the number of weights ({w.numel()}) must be 1 or the "
+                           f"number of input channels ({channels}); input {tuple(x.shape)}")
+    x, w = promote(x, w)
+    _floating("prelu", x)
+    if x.ndim >= 2:
+        w = w.reshape((w.numel(),) + (1,) * (x.ndim - 2))
+    elif w.ndim == 1 and x.ndim == 0:
+        w = w.reshape(())
+    return PRelu.apply(x, w)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """input where input > threshold, else value."""
+    if inplace:
+        return _in_place("threshold_", globals()["threshold"], input, threshold, value)
+    return Threshold.apply(as_tensor(input), threshold, value)
+
+
+def softshrink(input, lambd=0.5):
+    """input - lambd above lambd, input + lambd below -lambd, 0 between."""
+    if lambd < 0:
+        raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, but found to "
+                           f"be {lambd}")
+    return Softshrink.apply(_floating("softshrink", input), float(lambd))
+
+
+def hardshrink(input, lambd=0.5):
+    """input where |input| > lambd, else 0."""
+    return Hardshrink.apply(_floating("hardshrink", input), float(lambd))
+
+
+def tanhshrink(input):
+    """input - tanh(input)."""
+    x = _floating("tanhshrink", input)
+    return x - np.tanh(x)
+
+
+def glu(input, dim=-1):
+    """a * sigmoid(b), where a and b are the two halves of input along dim."""
+    x = as_tensor(input)
+    if x.ndim == 0:
+        raise RuntimeError("glu: does not support scalars because halving size must be even")
+    if not -x.ndim <= dim < x.ndim:
+        raise IndexError(f"glu: dim {dim} is out of range for a tensor with {x.ndim} dims")
+    axis = dim % x.ndim
+    n = x.shape[axis]
+    if n % 2:
+        raise RuntimeError(f"glu: halving dimension must be even, but dimension {axis} is size "
+                           f"{n}; input {tuple(x.shape)}")
+    head = (slice(None),) * axis
+    return x[head + (slice(0, n // 2),)] * _sigmoid(x[head + (slice(n // 2, n),)])
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomized leaky relu. Training: input * a where input <= 0, a ~ U(lower, upper) per
+    element (from glassgrad's seeded generator); eval: leaky_relu with slope (lower+upper)/2."""
+    if inplace:
+        return _in_place("rrelu_", rrelu, input, lower, upper, training)
+    x = _floating("rrelu", input)
+    if not training:
+        return leaky_relu(x, (lower + upper) / 2)
+    u = _random.default_generator().random(x.shape) * (upper - lower) + lower
+    noise = np.where(_raw(x) <= 0, u, 1).astype(x.dtype)
+    return x * noise
+
+
+def _inplace_form(fn):
+    """``F.selu_(x)`` and friends: fn with inplace=True."""
+
+    def inplace_fn(input, *args, **kwargs):
+        return fn(input, *args, inplace=True, **kwargs)
+
+    inplace_fn.__name__ = fn.__name__ + "_"
+    return inplace_fn
+
+
+_IN_PLACE = {f.__name__ + "_": _inplace_form(f) for f in (selu, celu, rrelu, threshold)}
+TENSOR_METHODS = {"hardshrink": hardshrink, "prelu": prelu}
+TORCH_FUNCTIONS = {"selu": selu, "celu": celu, "prelu": prelu, "threshold": threshold,
+                   "hardshrink": hardshrink, "rrelu": rrelu, **_IN_PLACE}
+FUNCTIONAL = {
+    "hardsigmoid": hardsigmoid, "hardswish": hardswish, "softsign": softsign, "mish": mish,
+    "selu": selu, "celu": celu, "logsigmoid": logsigmoid, "prelu": prelu,
+    "threshold": threshold, "softshrink": softshrink, "hardshrink": hardshrink,
+    "tanhshrink": tanhshrink, "glu": glu, "rrelu": rrelu, **_IN_PLACE,
+    "elu_": _inplace_form(elu), "hardtanh_": _inplace_form(hardtanh),
+}

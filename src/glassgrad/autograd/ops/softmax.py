@@ -1,4 +1,4 @@
-"""Softmax and its relatives: logsumexp, softmax and log_softmax.
+"""Softmax and its relatives: logsumexp, softmax, log_softmax, softmin and gumbel_softmax.
 
 Each subtracts the maximum before exponentiating, so large logits (+-1e4) do not overflow.
 logsumexp reduces as the reductions in reduce.py do: ``dim`` is None (every dim), an int or
@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import random as _random
 from ..._dtype import get_default_dtype
 from ..function import Function, register
-from ..tensor import as_tensor
+from ..tensor import Tensor, as_tensor
+from ._masks import _raw
 from ._util import expand_reduced, pick_keepdim
 from .reduce import _axes, _cast, _dims, _floating
 
@@ -106,17 +108,60 @@ class LogSoftmax(Function):
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(input) / sum(exp(input)) along dim; with ``dtype`` the input is cast to it first
+    (so integer inputs work too) and the gradient is cast back to the input's dtype."""
     x = _cast(as_tensor(input), dtype)
     return Softmax.apply(x, _softmax_axis("softmax", x, dim))
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """input - logsumexp(input) along dim; ``dtype`` casts the input first, as in softmax."""
     x = _cast(as_tensor(input), dtype)
     return LogSoftmax.apply(x, _softmax_axis("log_softmax", x, dim))
 
 
-_SOFTMAX = {"logsumexp": logsumexp, "softmax": softmax, "log_softmax": log_softmax}
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-input) along dim (cast to dtype first, when given)."""
+    x = as_tensor(input)
+    if dtype is not None:
+        x = x.to(dtype)
+    return softmax(-x, dim)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """softmax((logits + g) / tau) along dim, g = -log(E) Gumbel noise (E ~ Exp(1), from
+    glassgrad's seeded generator). hard=True returns the one-hot of the argmax in the
+    forward pass with the soft sample's gradient (straight-through)."""
+    x = as_tensor(logits)
+    _floating(x, "gumbel_softmax")
+    e = _random.default_generator().exponential(size=x.shape)
+    g = (-np.log(e)).astype(x.dtype)
+    y = softmax((x + g) / tau, dim)
+    if not hard:
+        return y
+    axis = dim % max(x.ndim, 1)
+    raw = _raw(y)
+    onehot = np.zeros_like(raw)
+    if raw.ndim:
+        np.put_along_axis(onehot, np.expand_dims(raw.argmax(axis=axis), axis), 1, axis)
+    else:
+        onehot[...] = 1
+    return Tensor(onehot) - y.detach() + y
+
+
+def _softmax_method(input, dim=None, dtype=None):
+    """``x.softmax(dim, dtype)`` and ``torch.softmax``: dtype is the third positional."""
+    return softmax(input, dim, dtype=dtype)
+
+
+def _log_softmax_method(input, dim=None, dtype=None):
+    return log_softmax(input, dim, dtype=dtype)
+
+
+_SOFTMAX = {"logsumexp": logsumexp, "softmax": _softmax_method,
+            "log_softmax": _log_softmax_method}
 TENSOR_METHODS = dict(_SOFTMAX)
 TORCH_FUNCTIONS = dict(_SOFTMAX)
-FUNCTIONAL = {"softmax": softmax, "log_softmax": log_softmax}
+FUNCTIONAL = {"softmax": softmax, "log_softmax": log_softmax, "softmin": softmin,
+              "gumbel_softmax": gumbel_softmax}
 NUMPY_FUNCTIONS = {}
