@@ -1,11 +1,12 @@
-"""Pure-numpy kernels for 2-D convolution and pooling (no autograd), with PyTorch semantics.
+"""Pure-numpy kernels for 2-D pooling (no autograd), with PyTorch semantics.
 
-Layout is NCHW; a conv weight is (C_out, C_in / groups, kH, kW). Every sliding-window op has
+(Convolutions of any dimension live in ``_convnd_kernels``.) Layout is NCHW. Every
+sliding-window op has
 
     H_out = floor((H + 2p - d(k - 1) - 1) / s) + 1        (and the same for W)
 
 for padding p, dilation d, kernel size k and stride s. Windows are strided views of the padded
-input (sliding_window_view), never Python loops over pixels; products go through BLAS (matmul).
+input (sliding_window_view), never Python loops over pixels.
 Results keep the dtype of the inputs: float32 in, float32 out.
 """
 
@@ -56,27 +57,6 @@ def _pad(x, padding, value=0.0, extra=(0, 0)):
     return np.pad(x, pad, constant_values=value)
 
 
-def _im2col(xp, kernel_size, stride, dilation, groups):
-    """Copy the windows of xp into columns (N, groups, C/groups * kH * kW, H_out * W_out)."""
-    win = _windows(xp, kernel_size, stride, dilation)
-    n, c, ho, wo, kh, kw = win.shape
-    cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, groups, c // groups * kh * kw, ho * wo)
-    return cols, (ho, wo)
-
-
-def _correlate(xp, w, stride, dilation, groups):
-    """out[n, o, h, w] = sum_{c, i, j} w[o, c, i, j] * xp[n, c', s*h + d*i, s*w + d*j]
-
-    with c' = c + g(o) * C_in/groups, g(o) the group of output channel o. One batched matmul,
-    (groups, C_out/groups, C_in/groups * kH * kW) @ (N, groups, C_in/groups * kH * kW,
-    H_out * W_out), gives NCHW directly.
-    """
-    c_out, c_g, kh, kw = w.shape
-    cols, (ho, wo) = _im2col(xp, (kh, kw), stride, dilation, groups)
-    out = w.reshape(groups, c_out // groups, c_g * kh * kw) @ cols
-    return out.reshape(xp.shape[0], c_out, ho, wo)
-
-
 def _dilate_and_pad(grad, stride, extent, size):
     """Spread grad (N, C, H_out, W_out) for the "full" correlation of a backward pass.
 
@@ -97,99 +77,6 @@ def _check_grad(op, grad, expected):
     if grad.shape != tuple(expected):
         raise ValueError(f"{op} backward: grad has shape {grad.shape} but the output has shape "
                          f"{tuple(expected)}")
-
-
-# ---------------------------------------------------------------------------------------------
-# conv2d
-
-
-def _check_conv(x, w, b, stride, padding, dilation, groups):
-    """Validate conv2d arguments; return (H_out, W_out)."""
-    shapes = f"input {x.shape}, weight {w.shape}"
-    if x.ndim != 4 or w.ndim != 4:
-        raise ValueError("conv2d: expected a 4-D input (N, C_in, H, W) and a 4-D weight "
-                         f"(C_out, C_in/groups, kH, kW); got {shapes}")
-    if groups < 1 or min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
-        raise ValueError(f"conv2d: need groups >= 1, stride >= 1, dilation >= 1, padding >= 0; "
-                         f"got groups={groups}, stride={stride}, dilation={dilation}, "
-                         f"padding={padding}")
-    c_in, c_out = x.shape[1], w.shape[0]
-    if c_in % groups:
-        raise ValueError(f"conv2d: groups={groups} does not divide the {c_in} input channels; "
-                         f"{shapes}")
-    if c_out % groups:
-        raise ValueError(f"conv2d: groups={groups} does not divide the {c_out} output channels; "
-                         f"{shapes}")
-    if c_in != w.shape[1] * groups:
-        raise ValueError(f"conv2d: input has {c_in} channels but weight expects "
-                         f"{w.shape[1] * groups} (groups={groups}); {shapes}")
-    if b is not None and b.shape != (c_out,):
-        raise ValueError(f"conv2d: bias has shape {b.shape} but weight has {c_out} output "
-                         f"channels; {shapes}")
-    dtypes = {a.dtype for a in (x, w, b) if a is not None}
-    if len(dtypes) > 1:
-        names = ", ".join(f"{k} {a.dtype}" for k, a in zip("xwb", (x, w, b), strict=True)
-                          if a is not None)
-        raise ValueError(f"conv2d: dtypes differ ({names}); cast them first; {shapes}")
-    ho, wo = (_out_size(x.shape[2 + a], w.shape[2 + a], stride[a], padding[a], dilation[a])
-              for a in (0, 1))
-    if ho < 1 or wo < 1:
-        padded = (x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1])
-        extent = tuple(dilation[a] * (w.shape[2 + a] - 1) + 1 for a in (0, 1))
-        raise ValueError(f"conv2d: kernel extent {extent} (dilation {dilation}) is larger than "
-                         f"the padded input {padded}; {shapes}")
-    return ho, wo
-
-
-def conv2d_forward(x, w, b, stride, padding, dilation, groups):
-    """out[n, o, h, w] = b[o] + sum_{c, i, j} w[o, c, i, j] * xp[n, c', s*h + d*i, s*w + d*j]
-
-    xp is x zero-padded by p on each side, c' = c + g(o) * C_in/groups with g(o) the group of
-    output channel o. out has shape (N, C_out, H_out, W_out), H_out = floor((H + 2p - d(k-1) - 1)
-    / s) + 1. x (N, C_in, H, W), w (C_out, C_in/groups, kH, kW), b (C_out,) or None.
-    """
-    _check_conv(x, w, b, stride, padding, dilation, groups)
-    out = _correlate(_pad(x, padding), w, stride, dilation, groups)
-    if b is not None:
-        out += b[:, None, None]
-    return out
-
-
-def conv2d_backward(grad, x, w, stride, padding, dilation, groups,
-                    need_x=True, need_w=True, need_b=True):
-    """Gradients (gx, gw, gb) of conv2d for the upstream grad (N, C_out, H_out, W_out).
-
-    gx: "full" correlation of the stride-dilated grad, zero-padded by d(k-1), with the flipped
-        kernel w^T[c, o, i, j] = w[o, c, k-1-i, k-1-j] (channels swapped within each group).
-        That is the gradient of the padded input; only the part over the real input is computed.
-    gw[o, c, i, j] = sum_{n, h, w} grad[n, o, h, w] * xp[n, c', s*h + d*i, s*w + d*j]
-    gb[o] = sum_{n, h, w} grad[n, o, h, w]
-    A gradient is None when not needed (gb also when there is no bias to speak of: pass
-    need_b=False). Each is returned in the dtype of its input.
-    """
-    ho, wo = _check_conv(x, w, None, stride, padding, dilation, groups)
-    n, c_in, h, wd = x.shape
-    c_out, c_g, kh, kw = w.shape
-    _check_grad("conv2d", grad, (n, c_out, ho, wo))
-    (ph, pw), (dh, dw) = padding, dilation
-    gx = gw = gb = None
-    if need_x:
-        padded = (h + 2 * ph, wd + 2 * pw)
-        eh, ew = dh * (kh - 1) + 1, dw * (kw - 1) + 1
-        spread = _dilate_and_pad(grad, stride, (eh, ew), padded)
-        spread = spread[:, :, ph:ph + h + eh - 1, pw:pw + wd + ew - 1]  # skip the padding's grad
-        # Per group, swap the in/out channel axes of w and flip it in space.
-        w_t = w.reshape(groups, c_out // groups, c_g, kh, kw).transpose(0, 2, 1, 3, 4)
-        w_t = w_t[..., ::-1, ::-1].reshape(c_in, c_out // groups, kh, kw)
-        gx = _correlate(spread, w_t, (1, 1), dilation, groups).astype(x.dtype, copy=False)
-    if need_w:
-        cols, _ = _im2col(_pad(x, padding), (kh, kw), stride, dilation, groups)
-        g = grad.reshape(n, groups, c_out // groups, ho * wo)
-        gw = (g @ cols.transpose(0, 1, 3, 2)).sum(axis=0)       # sum the per-sample products
-        gw = gw.reshape(w.shape).astype(w.dtype, copy=False)
-    if need_b:
-        gb = grad.sum(axis=(0, 2, 3)).astype(w.dtype, copy=False)
-    return gx, gw, gb
 
 
 # ---------------------------------------------------------------------------------------------
