@@ -1,6 +1,7 @@
-"""Conv and pooling kernels against torch.nn.functional, forward and every gradient.
+"""Convolution kernels against torch.nn.functional, forward and every gradient (the pools
+are tested in test_pooling_more.py).
 
-The kernel modules are loaded from their file paths (importlib), so these tests run whether
+The kernel module is loaded from their file paths (importlib), so these tests run whether
 or not the glassgrad package imports. Upstream gradients are random, never ones, so a missing
 flip or transpose cannot pass.
 """
@@ -26,7 +27,6 @@ def _load(name):
     return mod
 
 
-K = _load("_conv_kernels")
 KN = _load("_convnd_kernels")
 
 RTOL, ATOL = 1e-9, 1e-12
@@ -172,160 +172,6 @@ def test_kernels_keep_float32():
     assert [a.dtype for a in (out, gx, gw)] == [np.float32] * 3
     ref = TF.conv2d(torch.tensor(x), torch.tensor(w), None, 2, 1, 1, 2)
     np.testing.assert_allclose(out, ref.numpy(), rtol=1e-5, atol=1e-5)
-
-
-# ---------------------------------------------------------------------------------------------
-# max_pool2d
-
-POOLS = [  # kernel, stride, padding, dilation
-    ((2, 2), (2, 2), (0, 0), (1, 1)),   # reshape path
-    ((3, 3), (3, 3), (0, 0), (1, 1)),   # reshape path, size not divisible: edge dropped
-    ((3, 3), (1, 1), (0, 0), (1, 1)),   # overlapping
-    ((3, 3), (2, 2), (1, 1), (1, 1)),   # overlapping, padded
-    ((3, 3), (1, 1), (1, 1), (1, 1)),
-    ((3, 2), (2, 1), (1, 0), (1, 1)),   # non-square
-    ((3, 3), (2, 2), (1, 1), (2, 2)),   # dilated
-    ((2, 3), (1, 2), (1, 1), (2, 1)),
-]
-
-
-def make_input(kind, shape, rng):
-    if kind == "random":
-        return rng.standard_normal(shape)
-    if kind == "zeros":                  # every window is one big tie
-        return np.zeros(shape)
-    if kind == "nan":                    # torch points at the last NaN of a window
-        x = rng.standard_normal(shape)
-        x[rng.random(shape) < 0.2] = np.nan
-        return x
-    return rng.integers(0, 3, shape).astype(np.float64)  # many ties
-
-
-def check_max_pool(x, kernel, stride, padding, dilation, seed=0):
-    tx = t(x)
-    out_t, idx_t = TF.max_pool2d(tx, kernel, stride, padding, dilation, return_indices=True)
-    grad = np.random.default_rng(seed).standard_normal(tuple(out_t.shape))
-    out_t.backward(torch.tensor(grad))
-
-    out, idx = K.max_pool2d_forward(x, kernel, stride, padding, dilation)
-    close(out, out_t)
-    np.testing.assert_array_equal(idx, idx_t.numpy())
-    gx = K.max_pool2d_backward(grad, x.shape, idx, kernel, stride, padding, dilation)
-    close(gx, tx.grad)
-
-
-@pytest.mark.parametrize("kind", ["random", "zeros", "integers", "nan"])
-@pytest.mark.parametrize("kernel, stride, padding, dilation", POOLS)
-@pytest.mark.parametrize("batch", [1, 3])
-def test_max_pool2d_matches_torch(kernel, stride, padding, dilation, kind, batch):
-    x = make_input(kind, (batch, 2, 8, 11), np.random.default_rng(7))
-    check_max_pool(x, kernel, stride, padding, dilation)
-
-
-def test_max_pool2d_ties_send_gradient_to_one_element_per_window():
-    x = np.zeros((1, 1, 4, 4))
-    out, idx = K.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0))
-    gx = K.max_pool2d_backward(np.ones((1, 1, 2, 2)), x.shape, idx, (2, 2), (2, 2), (0, 0),
-                               (1, 1))
-    assert gx.sum() == 4 and np.count_nonzero(gx) == 4
-    assert np.all(gx[0, 0, ::2, ::2] == 1)          # the first element of each window
-
-
-def test_max_pool2d_overlapping_windows_accumulate():
-    x = np.zeros((1, 1, 3, 5))
-    x[0, 0, 1, 2] = 1.0                              # the max of all three 3x3 windows
-    _, idx = K.max_pool2d_forward(x, (3, 3), (1, 1), (0, 0))
-    grad = np.array([[[[1.0, 2.0, 4.0]]]])
-    gx = K.max_pool2d_backward(grad, x.shape, idx, (3, 3), (1, 1), (0, 0), (1, 1))
-    assert gx[0, 0, 1, 2] == 7.0 and gx.sum() == 7.0
-
-
-def test_max_pool2d_all_minus_inf_points_inside_the_input_like_torch():
-    check_max_pool(np.full((1, 2, 5, 6), -np.inf), (3, 3), (2, 2), (1, 1), (1, 1))
-    check_max_pool(np.full((1, 1, 7, 7), -np.inf), (3, 3), (1, 1), (1, 1), (2, 2))
-
-
-def test_max_pool2d_float32_stays_float32():
-    x = np.random.default_rng(8).standard_normal((2, 3, 8, 8)).astype(np.float32)
-    for kernel, stride, padding in [((2, 2), (2, 2), (0, 0)), ((3, 3), (2, 2), (1, 1))]:
-        out, idx = K.max_pool2d_forward(x, kernel, stride, padding)
-        gx = K.max_pool2d_backward(np.ones_like(out), x.shape, idx, kernel, stride, padding,
-                                   (1, 1))
-        assert out.dtype == gx.dtype == np.float32 and idx.dtype == np.int64
-        ref, ref_idx = TF.max_pool2d(torch.tensor(x), kernel, stride, padding,
-                                    return_indices=True)
-        np.testing.assert_array_equal(out, ref.numpy())
-        np.testing.assert_array_equal(idx, ref_idx.numpy())
-
-
-@pytest.mark.parametrize("kernel, padding, x_shape, message", [
-    ((3, 3), (2, 2), (1, 1, 8, 8),
-     "max_pool2d: padding (2, 2) must be at most half of kernel_size (3, 3); input (1, 1, 8, 8)"),
-    ((4, 4), (0, 0), (1, 1, 3, 8),
-     "max_pool2d: kernel_size (4, 4) (dilation (1, 1)) is larger than the padded input (3, 8)"),
-    ((2, 2), (0, 0), (8, 8), "max_pool2d: expected a 4-D input (N, C, H, W), got shape (8, 8)"),
-])
-def test_max_pool2d_errors(kernel, padding, x_shape, message):
-    with pytest.raises(ValueError) as e:
-        K.max_pool2d_forward(np.zeros(x_shape), kernel, (1, 1), padding)
-    assert message in str(e.value)
-
-
-# ---------------------------------------------------------------------------------------------
-# avg_pool2d
-
-AVG_POOLS = [  # kernel, stride, padding
-    ((2, 2), (2, 2), (0, 0)),
-    ((3, 3), (1, 1), (0, 0)),
-    ((3, 3), (2, 2), (1, 1)),
-    ((3, 2), (2, 3), (1, 1)),
-    ((4, 4), (3, 3), (2, 2)),
-]
-
-
-@pytest.mark.parametrize("count_include_pad", [True, False])
-@pytest.mark.parametrize("ceil_mode", [False, True])
-@pytest.mark.parametrize("kernel, stride, padding", AVG_POOLS)
-@pytest.mark.parametrize("batch", [1, 3])
-def test_avg_pool2d_matches_torch(kernel, stride, padding, ceil_mode, count_include_pad, batch):
-    rng = np.random.default_rng(9)
-    x = rng.standard_normal((batch, 2, 9, 10))
-    tx = t(x)
-    out_t = TF.avg_pool2d(tx, kernel, stride, padding, ceil_mode, count_include_pad)
-    grad = rng.standard_normal(tuple(out_t.shape))
-    out_t.backward(torch.tensor(grad))
-
-    out = K.avg_pool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad)
-    assert out.shape == tuple(out_t.shape)
-    close(out, out_t)
-    gx = K.avg_pool2d_backward(grad, x.shape, kernel, stride, padding, ceil_mode,
-                               count_include_pad)
-    close(gx, tx.grad)
-
-
-def test_avg_pool2d_ceil_mode_adds_a_partial_window():
-    x = np.arange(25.0).reshape(1, 1, 5, 5)
-    floor = K.avg_pool2d_forward(x, (2, 2), (2, 2), (0, 0))
-    ceil = K.avg_pool2d_forward(x, (2, 2), (2, 2), (0, 0), ceil_mode=True)
-    assert floor.shape == (1, 1, 2, 2) and ceil.shape == (1, 1, 3, 3)
-    assert ceil[0, 0, 2, 2] == 24.0                  # a 1x1 window: divided by 1, not 4
-
-
-def test_avg_pool2d_float32_stays_float32():
-    x = np.random.default_rng(10).standard_normal((2, 3, 7, 7)).astype(np.float32)
-    for ceil_mode, count_include_pad in [(False, True), (True, False)]:
-        args = ((3, 3), (2, 2), (1, 1), ceil_mode, count_include_pad)
-        out = K.avg_pool2d_forward(x, *args)
-        gx = K.avg_pool2d_backward(np.ones_like(out), x.shape, *args)
-        assert out.dtype == gx.dtype == np.float32
-
-
-def test_avg_pool2d_errors():
-    with pytest.raises(ValueError, match=r"avg_pool2d: padding \(2, 1\) must be at most half of "
-                                         r"kernel_size \(3, 3\)"):
-        K.avg_pool2d_forward(np.zeros((1, 1, 8, 8)), (3, 3), (1, 1), (2, 1))
-    with pytest.raises(ValueError, match=r"avg_pool2d backward: grad has shape \(1, 1, 3, 3\)"):
-        K.avg_pool2d_backward(np.zeros((1, 1, 3, 3)), (1, 1, 8, 8), (2, 2), (2, 2), (0, 0))
 
 
 def test_max_pool_backward_twice_with_retain_graph():

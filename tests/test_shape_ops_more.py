@@ -80,17 +80,6 @@ def test_known_values_without_torch():
     assert gg.broadcast_shapes((3, 1), (4,)) == (3, 4)
 
 
-def test_names_moved_out_of_movement_stay_importable_from_it():
-    from glassgrad.autograd.ops import movement, reorder, repeating, shaping, triangles
-
-    assert movement.cat is shaping.cat and movement.Repeat is repeating.Repeat
-    assert movement.Diagonal is triangles.Diagonal and movement.Permute is reorder.Permute
-    from glassgrad.autograd.ops.movement import Clone, _dim, select, transpose  # noqa: F401
-
-    with pytest.raises(AttributeError):
-        movement.no_such_name  # noqa: B018
-
-
 # ------------------------------------------------------------------------------ triangles
 @pytest.mark.parametrize("name", ["tril", "triu"])
 @pytest.mark.parametrize("diagonal", [-2, 0, 1, 5])

@@ -10,8 +10,8 @@ from .module import Module, Parameter
 class Embedding(Module):
     """out[..., :] = weight[input[...], :], weight of shape (num_embeddings, embedding_dim),
     initialized N(0, 1). The ``padding_idx`` row starts at zero and gets no gradient.
-    ``max_norm`` rescales looked-up rows in place; scale_grad_by_freq and sparse are not
-    supported (F.embedding raises)."""
+    ``max_norm`` rescales looked-up rows in place; ``scale_grad_by_freq`` divides each row's
+    gradient by its count in the batch; ``sparse=True`` is not supported (F.embedding raises)."""
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,

@@ -14,7 +14,23 @@ import math
 
 import numpy as np
 
-from ._conv_kernels import _lowest, _out_size
+
+def _out_size(size, k, s, p, d, ceil_mode=False):
+    """floor((size + 2p - d(k-1) - 1) / s) + 1, or torch's ceil_mode variant of it."""
+    span = size + 2 * p - d * (k - 1) - 1
+    if not ceil_mode:
+        return span // s + 1
+    n = -(-span // s) + 1
+    if (n - 1) * s >= size + p:  # the last window must start inside the input or left padding
+        n -= 1
+    return n
+
+
+def _lowest(dt):
+    """The padding that never wins a max: -inf, or an integer dtype's smallest value."""
+    if dt.kind == "f":
+        return -np.inf
+    return False if dt.kind == "b" else np.iinfo(dt).min
 
 
 def _spatial(axis_slices):

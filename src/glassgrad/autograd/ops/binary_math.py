@@ -16,7 +16,6 @@ import numpy as np
 from ... import _dtype
 from ..function import Function, register
 from ..tensor import Tensor, as_tensor
-from . import combine
 from ._masks import _raw, _select
 from ._promote import _cast, _constant, _true_div, promote
 
@@ -392,8 +391,6 @@ TENSOR_METHODS = {
     "logaddexp2": logaddexp2, "xlogy": xlogy,
 }
 TORCH_FUNCTIONS = dict(TENSOR_METHODS)
-TENSOR_METHODS.update(combine.TENSOR_METHODS)  # lerp, addcmul, addcdiv, in-place twins
-TORCH_FUNCTIONS.update(combine.TORCH_FUNCTIONS)
 FUNCTIONAL = {}
 SPECIAL = {"xlogy": xlogy}
 NUMPY_UFUNCS = {np.fmax: fmax, np.fmin: fmin, np.arctan2: atan2, np.copysign: copysign,

@@ -1,6 +1,6 @@
 """Ops that combine three tensors (lerp, addcmul, addcdiv), float_power, and the in-place
 twins (``x.copysign_(y)``, ``x.logical_and_(y)``, ``x //= y``, ...) of the math and logical
-ops that ``inplace_ops.install_unary`` does not bind. binary_math.py merges these dicts.
+ops that ``inplace_ops.install_unary`` does not bind. ops/__init__.py installs these dicts.
 """
 
 from __future__ import annotations
@@ -180,3 +180,4 @@ TENSOR_METHODS = {"lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv,
                   **{dunder: _in_place(n) for dunder, n in _AUGMENTED.items()}}
 TORCH_FUNCTIONS = {"lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv,
                    "float_power": float_power}
+FUNCTIONAL = {}

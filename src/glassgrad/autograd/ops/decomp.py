@@ -27,7 +27,6 @@ import numpy as np
 
 from ..function import Function, register
 from ..tensor import Tensor
-from . import solve as _solve_mod
 from .solve import _lapack, _mT, _solve, float_matrix
 
 EighResult = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
@@ -302,10 +301,8 @@ def _torch_svd(input, some=True, compute_uv=True):
     return TorchSVDResult(U, S, _mT(Vh))
 
 
-TENSOR_METHODS = {"cholesky": _torch_cholesky, "qr": _torch_qr, "svd": _torch_svd,
-                  **_solve_mod.TENSOR_METHODS}
-TORCH_FUNCTIONS = {"cholesky": _torch_cholesky, "qr": _torch_qr, "svd": _torch_svd,
-                   **_solve_mod.TORCH_FUNCTIONS}
+TENSOR_METHODS = {"cholesky": _torch_cholesky, "qr": _torch_qr, "svd": _torch_svd}
+TORCH_FUNCTIONS = {"cholesky": _torch_cholesky, "qr": _torch_qr, "svd": _torch_svd}
 LINALG = {"cholesky": cholesky, "qr": qr, "eigh": eigh, "eigvalsh": eigvalsh, "svd": svd,
-          "svdvals": svdvals, **_solve_mod.LINALG}
+          "svdvals": svdvals}
 FUNCTIONAL = {}

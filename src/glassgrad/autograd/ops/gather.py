@@ -6,8 +6,7 @@
     find       nonzero (both forms), argwhere, one-argument where
 
 The scattering ops (scatter, scatter_add, scatter_reduce, index_add, index_copy,
-index_fill, index_put, masked_fill, masked_scatter) are in scatter.py; this module installs
-its dicts too.
+index_fill, index_put, masked_fill, masked_scatter) are in scatter.py and scatter_reduce.py.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import numpy as np
 from ..function import register
 from ..tensor import Tensor, as_tensor
 from . import elementwise as ew
-from . import scatter, scatter_reduce
 from .indexing import Index
 from .movement import _dim, expand, flatten, reshape
 from .scatter import _bool_mask, _index_1d, _scatter_index
@@ -194,8 +192,3 @@ TORCH_FUNCTIONS = {
 FUNCTIONAL = {}
 NUMPY_FUNCTIONS = {np.take_along_axis: lambda arr, indices, axis: take_along_dim(
     arr, indices, axis)}
-
-for _mod in (scatter, scatter_reduce):
-    TENSOR_METHODS.update(_mod.TENSOR_METHODS)
-    TORCH_FUNCTIONS.update(_mod.TORCH_FUNCTIONS)
-    NUMPY_FUNCTIONS.update(_mod.NUMPY_FUNCTIONS)

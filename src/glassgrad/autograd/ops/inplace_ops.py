@@ -36,8 +36,9 @@ def _arith(name, ufunc, fn):
         if not inplace.recording(self, (other,), kwargs):
             o = other._data if isinstance(other, Tensor) else other
             alpha = kwargs.pop("alpha", 1)
-            if kwargs:
-                return inplace.run(self, name, fn, (other,), {"alpha": alpha, **kwargs})
+            if kwargs:  # e.g. div_(y, rounding_mode=...): the recorded path handles it
+                extra = {} if alpha == 1 else {"alpha": alpha}
+                return inplace.run(self, name, fn, (other,), {**extra, **kwargs})
             if alpha != 1:
                 o = np.multiply(o, alpha)
             inplace.check_writable(self._data, name)
@@ -81,9 +82,9 @@ UNARY = ("exp", "log", "log1p", "log2", "log10", "expm1", "sqrt", "rsqrt", "tanh
          "floor", "ceil", "round", "trunc", "frac", "clamp", "clip", "clamp_min", "clamp_max",
          "hardtanh", "leaky_relu", "elu", "silu", "gelu", "softplus", "exp2", "sinh", "cosh",
          "asin", "acos", "atan", "lerp", "addcmul", "addcdiv", "fmod", "remainder", "atan2",
-         "float_power", "logit", "nan_to_num", "maximum", "minimum", "tril", "triu",
-         "true_divide", "multiply", "subtract", "divide", "addmm", "addmv", "addbmm",
-         "baddbmm", "cumsum", "cumprod")
+         "logit", "nan_to_num", "tril", "triu", "true_divide", "multiply", "subtract",
+         "divide", "addmm", "addmv", "addbmm", "baddbmm")
+# (float_power_, cumsum_ and cumprod_ have their own methods, in combine.py and scan.py)
 
 
 # ------------------------------------------------------------------------------ fills

@@ -18,7 +18,6 @@ import numpy as np
 
 from ... import _dtype
 from ..tensor import Tensor, as_tensor
-from . import ctc, loss_margin
 from .activation import softplus
 from .elementwise import _cast, _constant, clamp, minimum, where
 from .loss import _raw, _reduction
@@ -270,6 +269,5 @@ FUNCTIONAL = {
     "cosine_embedding_loss": cosine_embedding_loss, "margin_ranking_loss": margin_ranking_loss,
     "hinge_embedding_loss": hinge_embedding_loss, "triplet_margin_loss": triplet_margin_loss,
     "triplet_margin_with_distance_loss": triplet_margin_with_distance_loss,
-    **loss_margin.FUNCTIONAL, **ctc.FUNCTIONAL,
 }
 NUMPY_FUNCTIONS = {}

@@ -6,7 +6,7 @@
 Reordering (transpose, permute, movedim, flip, roll, rot90) is in reorder.py; joining and
 splitting (cat, stack, split, select, ...) in shaping.py; repeat, tile and windows in
 repeating.py; diagonals and triangles in triangles.py; indexing in
-indexing.py. Their names stay importable from here (``__getattr__`` at the bottom).
+indexing.py.
 
 Ops whose result may be a numpy view of their input set ``is_view = True``: the result
 then shares its input's version counter, so an in-place change through either is caught.
@@ -304,21 +304,3 @@ NUMPY_FUNCTIONS = {
     np.broadcast_to: broadcast_to, np.expand_dims: _expand_dims,
     np.squeeze: lambda a, axis=None: squeeze(a, axis),
 }
-
-# names that moved to other modules, still importable from here (``from .movement import
-# cat``); looked up on first use, so those modules may import this one at their top
-_MOVED = {"shaping": ("Cat", "Stack", "cat", "stack", "split", "chunk", "unbind", "narrow",
-                      "Select", "select", "unflatten", "_tensor_list", "_slice_dim"),
-          "repeating": ("Repeat", "repeat"),
-          "reorder": ("Transpose", "Permute", "Flip", "transpose", "permute", "movedim", "t",
-                      "flip", "fliplr", "flipud", "_T", "_mT"),
-          "triangles": ("Diagonal", "diagonal", "_diagonal_view")}
-
-
-def __getattr__(name):
-    import importlib
-
-    for mod, names in _MOVED.items():
-        if name in names:
-            return getattr(importlib.import_module(f"{__package__}.{mod}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

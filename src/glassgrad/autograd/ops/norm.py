@@ -248,10 +248,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return LayerNorm.apply(x, _optional(weight), _optional(bias), len(ns), float(eps))
 
 
-# group_norm, instance_norm, rms_norm and local_response_norm live in norm_more.py
-from . import norm_more  # noqa: E402  (it imports the ops above)
-
 TENSOR_METHODS = {}
-TORCH_FUNCTIONS = {**norm_more.TORCH_FUNCTIONS}
-FUNCTIONAL = {"batch_norm": batch_norm, "layer_norm": layer_norm, **norm_more.FUNCTIONAL}
+TORCH_FUNCTIONS = {}
+FUNCTIONAL = {"batch_norm": batch_norm, "layer_norm": layer_norm}
 NUMPY_FUNCTIONS = {}

@@ -261,11 +261,9 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 _AVG = {1: AvgPool1d, 2: AvgPool2d, 3: AvgPool3d}
 
-from . import pool_more as _more  # noqa: E402  (it builds on the classes above)
-
 TENSOR_METHODS = {}
 TORCH_FUNCTIONS = {"max_pool1d": max_pool1d, "max_pool2d": max_pool2d, "max_pool3d": max_pool3d,
-                   "avg_pool1d": avg_pool1d, "avg_pool2d": avg_pool2d, **_more.TORCH_FUNCTIONS}
+                   "avg_pool1d": avg_pool1d, "avg_pool2d": avg_pool2d}
 
 
 def _with_indices(fn):
@@ -282,8 +280,6 @@ def _with_indices(fn):
 FUNCTIONAL = {
     "max_pool1d": max_pool1d, "max_pool2d": max_pool2d, "max_pool3d": max_pool3d,
     "avg_pool1d": avg_pool1d, "avg_pool2d": avg_pool2d, "avg_pool3d": avg_pool3d,
-    **_more.FUNCTIONAL,
 }
 FUNCTIONAL.update({f"{name}_with_indices": _with_indices(FUNCTIONAL[name]) for name in (
-    "max_pool1d", "max_pool2d", "max_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-    "fractional_max_pool2d")})
+    "max_pool1d", "max_pool2d", "max_pool3d")})

@@ -10,7 +10,7 @@ from ..function import Function, register
 from ..tensor import Tensor, as_tensor
 from . import _pool_kernels as P
 from .linalg import matmul
-from .pool import _AVG, _avg_pool, _gather, _IndexedMax, _input, _ints, _window
+from .pool import _AVG, _avg_pool, _gather, _IndexedMax, _input, _ints, _window, _with_indices
 
 
 @register("adaptive_max_pool1d")
@@ -262,3 +262,5 @@ FUNCTIONAL = {
     "lp_pool3d": lp_pool3d, "max_unpool1d": max_unpool1d, "max_unpool2d": max_unpool2d,
     "max_unpool3d": max_unpool3d, "fractional_max_pool2d": fractional_max_pool2d,
 }
+FUNCTIONAL.update({f"{name}_with_indices": _with_indices(FUNCTIONAL[name]) for name in (
+    "adaptive_max_pool1d", "adaptive_max_pool2d", "fractional_max_pool2d")})

@@ -366,10 +366,14 @@ def _truth(name, npfn):
     def fn(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
         x = input._data if isinstance(input, Tensor) else np.asarray(input)
         axes = _dims(dim, axis, x.ndim, name)
-        return _constant(npfn(x, axis=axes, keepdims=pick_keepdim(keepdim, keepdims)))
+        out = npfn(x, axis=axes, keepdims=pick_keepdim(keepdim, keepdims))
+        if x.dtype == np.uint8:  # torch keeps uint8 for uint8 input
+            out = np.asarray(out).astype(np.uint8)
+        return _constant(out)
 
     fn.__name__ = name
-    fn.__doc__ = f"Bool tensor (no gradient): whether {name} elements are nonzero over dim."
+    fn.__doc__ = (f"Bool tensor (uint8 for uint8 input; no gradient): whether {name} elements "
+                  f"are nonzero over dim.")
     return fn
 
 

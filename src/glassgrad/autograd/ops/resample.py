@@ -1,5 +1,5 @@
-"""Resampling: interpolate (every torch mode). grid_sample and affine_grid (grid.py) and
-pixel_shuffle, channel_shuffle, unfold / fold (blocks.py) are merged in here.
+"""Resampling: interpolate (every torch mode). grid_sample and affine_grid are in grid.py,
+pixel_shuffle, channel_shuffle and unfold / fold in blocks.py.
 
 Every linear interpolation mode is separable: along each resized dim the output is a fixed
 (out, in) matrix times the input, built once from torch's source-index formulas (below). The
@@ -35,7 +35,6 @@ import numpy as np
 
 from ..function import Function, register
 from ..tensor import Tensor, as_tensor
-from . import blocks, grid
 from .grid import _cubic
 from .indexing import Index
 
@@ -242,8 +241,7 @@ def upsample_bilinear(input, size=None, scale_factor=None):
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
-TENSOR_METHODS = {**grid.TENSOR_METHODS, **blocks.TENSOR_METHODS}
-TORCH_FUNCTIONS = {**grid.TORCH_FUNCTIONS, **blocks.TORCH_FUNCTIONS}
+TENSOR_METHODS = {}
+TORCH_FUNCTIONS = {}
 FUNCTIONAL = {"interpolate": interpolate, "upsample": upsample,
-              "upsample_nearest": upsample_nearest, "upsample_bilinear": upsample_bilinear,
-              **grid.FUNCTIONAL, **blocks.FUNCTIONAL}
+              "upsample_nearest": upsample_nearest, "upsample_bilinear": upsample_bilinear}

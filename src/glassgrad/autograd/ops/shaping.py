@@ -1,9 +1,6 @@
 """Joining and splitting: cat, stack and their numpy-style forms (hstack, vstack, dstack,
 column_stack), and the pieces of a tensor (select, split, tensor_split, chunk, unbind,
 narrow, unflatten), each a view of it.
-
-This module also installs the dicts of reorder.py, repeating.py and triangles.py, which
-ops/__init__.py does not list.
 """
 
 from __future__ import annotations
@@ -15,7 +12,6 @@ import numpy as np
 
 from ..function import Function, register
 from ..tensor import Tensor, as_tensor
-from . import reorder, repeating, triangles
 from .indexing import GetItem
 from .movement import _dim, _dim_of, _promote, _shape_arg, flatten, reshape
 
@@ -299,8 +295,3 @@ TORCH_FUNCTIONS = {
 }
 FUNCTIONAL = {}
 NUMPY_FUNCTIONS = {np.concatenate: _np_concatenate, np.stack: _np_stack}
-
-for _mod in (reorder, repeating, triangles):
-    TENSOR_METHODS.update(_mod.TENSOR_METHODS)
-    TORCH_FUNCTIONS.update(_mod.TORCH_FUNCTIONS)
-    NUMPY_FUNCTIONS.update(_mod.NUMPY_FUNCTIONS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...autograd.ops.movement import cat
+from ...autograd.ops.shaping import cat
 from ...autograd.tensor import Tensor
 from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 
