@@ -16,7 +16,7 @@ def normalize_dim(dim, ndim, op="op"):
                              f"(expected -{max(ndim, 1)} to {max(ndim, 1) - 1})")
         out.append(d % ndim if ndim else 0)
     if len(set(out)) != len(out):
-        raise ValueError(f"{op}: dim {dims} repeats an axis")
+        raise RuntimeError(f"{op}: dim {dims} repeats an axis")
     return tuple(sorted(out))
 
 

@@ -293,7 +293,7 @@ def clamp(input, min=None, max=None):  # noqa: A002
     """min(max(input, min), max). Bounds are numbers or tensors (broadcast against input,
     and given gradients); the result has the promoted dtype of all three, as in torch."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise RuntimeError("clamp: at least one of min and max must be given")
     x = as_tensor(input)
     lo = min if min is None or isinstance(min, Tensor) else _constant(min)
     hi = max if max is None or isinstance(max, Tensor) else _constant(max)

@@ -26,7 +26,7 @@ def _log_softmax(x, axis):
 
 def _class_dim(op, x):
     if x.ndim == 0:
-        raise ValueError(f"{op}: input must have a class dim: shape (C,), (N, C) or "
+        raise RuntimeError(f"{op}: input must have a class dim: shape (C,), (N, C) or "
                          "(N, C, d1, ...); got a 0-d tensor")
     return 0 if x.ndim == 1 else 1
 
@@ -93,7 +93,7 @@ class _Targets:
 def _class_weight(op, weight, x, c):
     w = _constant(weight, x.dtype)
     if w is not None and w.shape != (c,):
-        raise ValueError(f"{op}: weight should hold one value per class ({c}), got shape "
+        raise RuntimeError(f"{op}: weight should hold one value per class ({c}), got shape "
                          f"{w.shape}")
     return w
 

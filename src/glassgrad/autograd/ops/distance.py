@@ -126,7 +126,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         raise TypeError(f"{op}: indices must be an integer tensor, got dtype {idx.dtype}")
     w = as_tensor(weight)
     if w.ndim != 2:
-        raise ValueError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got shape "
+        raise RuntimeError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got shape "
                          f"{w.shape}")
     v = w.shape[0]
     if idx.size and (idx.min() < 0 or idx.max() >= v):

@@ -183,7 +183,7 @@ class BinaryCrossEntropy(Function):
             bad = ~((a >= 0) & (a <= 1))
             if bad.any():
                 i = np.unravel_index(int(np.argmax(bad)), a.shape)
-                raise ValueError(f"binary_cross_entropy: all elements of {name} should be "
+                raise RuntimeError(f"binary_cross_entropy: all elements of {name} should be "
                                  f"between 0 and 1; got {a[i]} at index {tuple(map(int, i))}")
         ctx.weight, ctx.reduction, ctx.norm = weight, reduction, x.size
         ctx.save_for_backward(x, t)
@@ -272,7 +272,7 @@ def _broadcast_weight(op, name, w, shape):
     try:
         return np.broadcast_to(w, shape)
     except ValueError:
-        raise ValueError(f"{op}: {name} of shape {w.shape} does not broadcast to the input's "
+        raise RuntimeError(f"{op}: {name} of shape {w.shape} does not broadcast to the input's "
                          f"shape {shape}") from None
 
 

@@ -198,7 +198,7 @@ def _shape(t):
 
 def _check_vector(op, name, t, n):
     if t is not None and _shape(t) != (n,):
-        raise ValueError(f"{op}: {name} must have shape ({n},) (one value per channel), got "
+        raise RuntimeError(f"{op}: {name} must have shape ({n},) (one value per channel), got "
                          f"shape {_shape(t)}")
 
 
@@ -239,11 +239,11 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     ns = ((int(normalized_shape),) if isinstance(normalized_shape, numbers.Integral)
           else tuple(int(n) for n in normalized_shape))
     if not ns or len(ns) > x.ndim or x.shape[x.ndim - len(ns):] != ns:
-        raise ValueError(f"layer_norm: given normalized_shape={list(ns)}, expected an input "
+        raise RuntimeError(f"layer_norm: given normalized_shape={list(ns)}, expected an input "
                          f"of shape [*, {', '.join(map(str, ns))}], got shape {list(x.shape)}")
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and _shape(t) != ns:
-            raise ValueError(f"layer_norm: {name} must have the normalized shape {ns}, got "
+            raise RuntimeError(f"layer_norm: {name} must have the normalized shape {ns}, got "
                              f"shape {_shape(t)}")
     return LayerNorm.apply(x, _optional(weight), _optional(bias), len(ns), float(eps))
 
