@@ -408,3 +408,34 @@ def test_cli_explain_renders_the_graph(tmp_path, capsys):
     assert "graph written to" in capsys.readouterr().out
     text = path.read_text()
     assert "digraph" in text and "q1" in text and "grad" in text  # backward ran first
+
+
+def _registry():
+    from glassgrad.testing.opspecs import cases_of, load_all
+
+    specs = load_all()
+    return specs, cases_of
+
+
+@pytest.mark.parametrize("name", sorted(_registry()[0]))
+def test_every_registered_op_is_explained_and_its_steps_give_backward(name):
+    """Each op's step has a local derivative (elementwise ops) or a rule text, and its
+    downstream gradients equal what backward puts into the inputs' .grad."""
+    specs, cases_of = _registry()
+    s = specs[name]
+    case = cases_of(s)[0]
+    xs = s.tensors(case)
+    out = s.fn(*xs, **case.kwargs)
+    if not out.requires_grad:
+        return
+    w = np.random.default_rng(3).standard_normal(out.shape).astype(out.dtype)
+    steps = backprop_steps(out, grad=w)
+    assert steps and steps[0].op == out.grad_fn.name
+    for st in steps:
+        for u in st.local:
+            assert u is not None and (not isinstance(u, str) or u), f"{st.op}: no rule"
+    if len(steps) == 1:  # the op alone: its downstream is the inputs' gradient
+        out.backward(gg.tensor(w))
+        for p, d in zip(steps[0].inputs, steps[0].downstream):
+            if d is not None and p.grad is not None:
+                np.testing.assert_allclose(d, p.grad.data, rtol=1e-10, atol=1e-12)

@@ -28,10 +28,23 @@ from ..autograd.value import LOCAL, Value
 # Ops whose backward is grad * f'(x) element by element: local derivatives exist as arrays.
 ELEMENTWISE = frozenset(UNARY) | {
     "add", "sub", "mul", "div", "neg", "pow", "leaky_relu", "elu", "gelu", "silu", "softplus",
-    "clamp", "maximum", "minimum", "where", "to", "clone",
+    "clamp", "maximum", "minimum", "where", "to", "clone", "hardtanh", "atan2", "copysign",
+    "hypot", "logaddexp", "logaddexp2", "xlogy", "fmax", "fmin", "fmod", "remainder", "lerp",
+    "addcmul", "addcdiv", "logit", "sinc", "nan_to_num", "sign", "floor", "ceil", "round",
+    "trunc", "frac", "div_rounding", "celu", "selu", "mish", "hardsigmoid", "hardswish",
+    "softsign", "logsigmoid", "threshold", "softshrink", "hardshrink", "prelu",
 }
 
 _RESHAPE = "reshape grad to the input's shape"
+_CONV = ("transposed convolution of grad with w", "correlate input windows with grad",
+         "sum grad over N and the spatial dims")
+_CONV_T = ("convolution of grad with w", "correlate grad windows with the input",
+           "sum grad over N and the spatial dims")
+_MAX = "grad to the max of each window"
+_AVG = "grad / window size, spread over each window"
+_PICK = "grad put into zeros at the picked indices"
+_AT = "grad at the picked indices"
+_ADD = "grad put into zeros at the picked positions (repeats add up)"
 _NORM = "(w / σ) (grad - mean(grad) - x̂ · mean(grad · x̂)) over "
 
 # The rule each non-elementwise op applies to the upstream gradient: one text for every
@@ -70,8 +83,59 @@ RULES = {
     # convolution and pooling: out = conv(x, w) + b
     "conv2d": ("full correlation of grad with the flipped kernel",
                "correlate input windows with grad", "sum grad over N, H, W"),
-    "max_pool2d": "grad to the max of each window",
-    "avg_pool2d": "grad / window size, spread over each window",
+    "conv1d": _CONV, "conv3d": _CONV,
+    "conv_transpose1d": _CONV_T, "conv_transpose2d": _CONV_T, "conv_transpose3d": _CONV_T,
+    "conv_weight": ("transposed convolution of grad with g", "convolution of x with grad"),
+    "max_pool1d": _MAX, "max_pool2d": _MAX, "max_pool3d": _MAX, "adaptive_max_pool1d": _MAX,
+    "adaptive_max_pool2d": _MAX, "fractional_max_pool2d": _MAX,
+    "avg_pool1d": _AVG, "avg_pool2d": _AVG, "avg_pool3d": _AVG,
+    "max_unpool1d": "grad at the unpooling indices",
+    "max_unpool2d": "grad at the unpooling indices",
+    "max_unpool3d": "grad at the unpooling indices",
+    "interpolate": "grad through the transposed resampling matrices",
+    "pixel_shuffle": "pixel_unshuffle(grad)", "pixel_unshuffle": "pixel_shuffle(grad)",
+    "im2col": "fold (col2im) grad back, overlaps add up",
+    "col2im": "unfold (im2col) grad into columns",
+    "affine_grid": "gradᵀ · base grid, summed over positions",
+    "scaled_dot_product_attention": ("(grad Vᵀ through the softmax) K · scale",
+                                     "(grad Vᵀ through the softmax)ᵀ Q · scale",
+                                     "attentionᵀ grad", "grad Vᵀ through the softmax"),
+    # scans, sorting, selections
+    "cumsum": "reverse cumulative sum of grad",
+    "cumprod": "reverse cumulative sum of grad · out, / x (exact at zeros)",
+    "logcumsumexp": "reverse cumulative sum of grad · exp(x - out)",
+    "cummax": _PICK, "cummin": _PICK, "sort": _PICK, "topk": _PICK, "kthvalue": _PICK,
+    "median": _PICK, "nanmedian": _PICK, "mode": _PICK, "value_selecting_backward": _AT,
+    "quantile": "grad split between the two order statistics by the interpolation weight",
+    "nanquantile": "grad split between the two order statistics by the interpolation weight",
+    "matrix_norm": "grad · d‖A‖/dA (from the SVD: U Vᵀ for 'nuc', u₁ v₁ᵀ for 2)",
+    "matrix_norm_backward": "the derivative of d‖A‖/dA · grad",
+    # gathers and scatters
+    "index_select": _ADD, "gather": _ADD, "take": _ADD, "take_along_dim": _ADD,
+    "masked_select": _ADD, "repeat_interleave": _ADD,
+    "scatter": ("grad where nothing was scattered", "grad at the scattered positions"),
+    "masked_scatter": ("grad where the mask is False", "grad at the masked positions"),
+    "scatter_reduce": ("grad where self survives the reduction", "grad by the reduce rule"),
+    "index_assign": ("grad outside the assigned positions", "grad at the assigned positions"),
+    "select": "grad put into zeros at the selected index", "view": _RESHAPE,
+    "diagonal": "grad on the diagonal of zeros", "diag_embed": "the diagonal of grad",
+    "tril": "tril(grad)", "triu": "triu(grad)", "roll": "roll grad back by -shifts",
+    "block_diag": "the diagonal block of grad that came from this input",
+    "combinations": "grad summed back at each element's positions",
+    "unfold_windows": "grad summed over the windows that hold each element",
+    "einsum": "einsum of grad with the other operands, output and input labels swapped",
+    # linear algebra
+    "inv": "-A⁻ᵀ grad A⁻ᵀ", "det": "grad · det(A) A⁻ᵀ",
+    "slogdet": "grad · A⁻ᵀ (for logabsdet)",
+    "solve": ("-A⁻ᵀ grad Xᵀ", "A⁻ᵀ grad"), "pinv": "the pseudo-inverse's derivative (3 terms)",
+    "cholesky": "L⁻ᵀ Φ(Lᵀ grad) L⁻¹, symmetrized",
+    "qr": "Q (grad_R + copyltu(M) R⁻ᵀ) terms", "eigh": "V (diag(grad_λ) + F ∘ Vᵀ grad_V) Vᵀ",
+    "svd": "U (diag(grad_S) + ...) Vᵀ (the standard SVD formula)",
+    "cdist": ("grad · ∂‖x - y‖_p / ∂x", "grad · ∂‖x - y‖_p / ∂y"),
+    "group_norm": (_NORM + "each group", "sum of grad · x̂ over N and the spatial dims",
+                   "sum grad over N and the spatial dims"),
+    "rms_norm": ("(w / rms) (grad - x̂ · mean(grad · x̂))", "sum of grad · x̂ over the leading dims"),
+    "ctc_loss": "softmax(x) - the posterior of each label, by the forward-backward sums",
     # normalization
     "batch_norm": (_NORM + "N, H, W", "sum of grad · x̂ over N, H, W", "sum grad over N, H, W"),
     "layer_norm": (_NORM + "the normalized dims", "sum of grad · x̂ over the leading dims",
