@@ -118,8 +118,8 @@ def write(t, arr, op, casting="same_kind"):
 
 def check_writable(d, op):
     """torch refuses to write into a tensor whose elements share memory (an expand)."""
-    if d.flags.writeable and 0 not in d.strides:
-        return  # the common case, decided at once
+    if d.flags.writeable and (0 not in d.strides or d.size == 0):
+        return  # the common case, decided at once (an empty array has 0 strides too)
     if not d.flags.writeable or any(s == 0 and n > 1 for s, n in zip(d.strides, d.shape)):
         raise RuntimeError(f"{op}: the tensor of shape {d.shape} is a broadcast view "
                            "(expand) in which several elements share one memory location; "
@@ -248,5 +248,6 @@ class ViewOf(Function):
     def backward(ctx, grad):
         from .ops.indexing import _index_put
 
-        flat = _index_put(grad, (int(np.prod(ctx.shape)),), (ctx.index,), False)
+        # accumulate: an expand or an unfold shows one base element at several positions
+        flat = _index_put(grad, (int(np.prod(ctx.shape)),), (ctx.index,), True)
         return flat.reshape(ctx.shape), None, None

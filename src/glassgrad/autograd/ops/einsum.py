@@ -139,7 +139,10 @@ def einsum(equation, *operands):
             if sizes.get(c, 1) not in (1, n) and n != 1:
                 raise RuntimeError(f"einsum: operands do not broadcast: label {c} has size "
                                    f"{sizes[c]} and size {n} (operand {k})")
-            sizes[c] = max(sizes.get(c, 1), n) if n != 1 else sizes.get(c, 1)
+            sizes[c] = n if n != 1 else sizes.get(c, 1)  # (a size-0 dim stays 0)
+    if (len(xs) == 1 and set(ins[0]) - set(out) and xs[0]._data.dtype.kind in "biu"
+            and xs[0]._data.dtype != np.int64):  # one operand summed: sum's dtype rule, int64
+        xs[0] = xs[0].to(np.int64)
     for k in range(len(xs)):
         ins[k], xs[k] = _diagonals(ins[k], xs[k])
         want = tuple(sizes[c] for c in ins[k])

@@ -21,7 +21,7 @@ import numpy as np
 from ..function import Function, register
 from ..tensor import as_tensor
 from .decomp import svdvals
-from .elementwise import mul, promote
+from .elementwise import mul, promote, where
 from .linalg import _mT, bmm, dot, matmul, mm, mv
 from .solve import float_matrix, inv, solve
 
@@ -51,6 +51,9 @@ def vecdot(x, y, *, dim=-1):
 
 
 def _scale(t, s):
+    """t * s; an integer t takes s truncated to an integer, as torch casts alpha and beta."""
+    if t._data.dtype.kind in "biu" and not isinstance(s, bool):
+        s = int(s)
     return t if s == 1 else t * s
 
 
@@ -80,7 +83,8 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta·input + alpha·Σ_b batch1[b] @ batch2[b]."""
-    return _add_scaled(input, bmm(batch1, batch2).sum(0), beta, alpha, "addbmm")
+    return _add_scaled(input, bmm(batch1, batch2).sum(0, dtype=batch1.dtype), beta, alpha,
+                       "addbmm")
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
@@ -212,9 +216,9 @@ def matrix_power(input, n):
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but "
                            f"got shape {tuple(A.shape)}")
     n = int(n)
-    if n == 0:
-        eye = np.broadcast_to(np.eye(A.shape[-1], dtype=A.dtype), A.shape)
-        return as_tensor(np.ascontiguousarray(eye))
+    if n == 0:  # I, still on the graph (a zero gradient, as torch), selected, never 0 * A
+        eye = np.broadcast_to(np.eye(A.shape[-1], dtype=bool), A.shape)
+        return where(np.zeros(A.shape, bool), A, np.ascontiguousarray(eye).astype(A.dtype))
     if n < 0:
         A = inv(float_matrix("linalg.matrix_power", A, square=True))
         n = -n

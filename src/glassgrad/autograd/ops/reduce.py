@@ -88,6 +88,11 @@ def _cast(x, dtype):
     return x if dtype is None else x.to(dtype)
 
 
+def _in_dtype(out, x, dtype):
+    """An integer sum or product in the ``dtype`` asked for (it accumulates in int64)."""
+    return out if dtype is None or out.dtype == x.dtype else out.to(x.dtype)
+
+
 def _accumulator(dtype):
     """The dtype torch sums and multiplies in: int64 for bool and every integer dtype (numpy
     would give uint64 for uint8), None (the input's own) for floats."""
@@ -317,14 +322,14 @@ class Prod(Function):
 def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
     x = _cast(as_tensor(input), dtype)
     axes = _dims(dim, axis, x.ndim, "prod")
-    return Prod.apply(x, axes, pick_keepdim(keepdim, keepdims))
+    return _in_dtype(Prod.apply(x, axes, pick_keepdim(keepdim, keepdims)), x, dtype)
 
 
 # ------------------------------------------------------------------------------ the rest
 def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):  # noqa: A001
     x = _cast(as_tensor(input), dtype)
     axes = _dims(dim, axis, x.ndim, "sum")
-    return Sum.apply(x, axes, pick_keepdim(keepdim, keepdims))
+    return _in_dtype(Sum.apply(x, axes, pick_keepdim(keepdim, keepdims)), x, dtype)
 
 
 def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):

@@ -195,6 +195,8 @@ def index_fill(input, dim, index, value):
     idx = _index_1d(index, "index_fill", x.shape[d] if x.ndim else 1, d, negative=True)
     if x.ndim == 0:
         return ew.where(np.asarray(idx.size > 0), _like(value, x), x)
+    # each position once: a repeated index fills it once, so value's gradient counts it once
+    idx = np.unique(np.where(idx < 0, idx + x.shape[d], idx))
     return IndexAssign.apply(x, _like(value, x), None, (slice(None),) * d + (idx,))
 
 
@@ -238,6 +240,8 @@ def index_add(input, dim, index, source, *, alpha=1):
         raise RuntimeError(f"index_add: source of shape {src.shape} does not match the "
                            f"expected shape {want} (the tensor's shape {x.shape} with "
                            f"{idx.size} entries along dim {d})")
+    if x._data.dtype.kind in "iu":  # torch casts alpha to the integer dtype
+        alpha = int(alpha)
     if alpha != 1:
         src = src * alpha
     if x.ndim == 0:

@@ -1,0 +1,101 @@
+"""Bugs a differential review against torch found after issue 11 landed, one test each.
+
+Each test holds without torch (known values); with torch installed it also compares."""
+
+import numpy as np
+import pytest
+
+import glassgrad as gg
+from torch_ref import torch
+
+
+def _grad(out, x):
+    return gg.autograd.grad(out, [x])[0].tolist()
+
+
+# ------------------------------------------------------------------------------ gradients
+def test_a_view_with_repeated_elements_keeps_every_gradient_after_an_in_place_change():
+    x = gg.tensor([0.0, 1.0, 2.0], requires_grad=True)
+    y = x * 1
+    v = y.expand(4, 3)
+    y.add_(1)
+    assert _grad(v.sum(), x) == [4.0, 4.0, 4.0]  # torch: 4 per element, not 1
+    x = gg.tensor([0.0, 1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    v = y.unfold(0, 2, 1)
+    y.add_(1)
+    assert _grad((v * v).sum(), x) == [2.0, 8.0, 12.0, 8.0]
+
+
+def test_index_fill_counts_a_repeated_index_once_in_the_value_gradient():
+    x = gg.zeros(3, requires_grad=True)
+    v = gg.tensor(2.0, requires_grad=True)
+    assert _grad(x.index_fill(0, gg.tensor([0, 0, 1]), v).sum(), v) == 2.0
+    y = x * 1
+    y.index_fill_(0, gg.tensor([0, -3, 1]), v)  # -3 is 0 again
+    assert _grad(y.sum(), v) == 2.0
+
+
+def test_matrix_power_zero_stays_on_the_graph_with_a_zero_gradient():
+    A = gg.randn(2, 3, 3, dtype=gg.float64, requires_grad=True)
+    out = gg.linalg.matrix_power(A, 0)
+    assert out.requires_grad and out.dtype == gg.float64
+    np.testing.assert_array_equal(out[1].detach().numpy(), np.eye(3))
+    g = gg.autograd.grad(out.sum(), [A])[0]
+    assert (g.numpy() == 0).all()
+
+
+# ------------------------------------------------------------------------------ values, dtypes
+def test_einsum_sums_integers_and_bools_in_int64_as_sum_does():
+    assert gg.einsum("ij->", gg.ones(3, 3, dtype=gg.bool)).item() == 9
+    assert gg.einsum("i->", gg.full((3,), 2**31 - 1, dtype=gg.int32)).item() == 3 * (2**31 - 1)
+    assert gg.einsum("ij->j", gg.full((2, 2), 200, dtype=gg.uint8)).tolist() == [400, 400]
+    assert gg.einsum("ii", gg.ones(2, 2, dtype=gg.int16)).dtype == gg.int64
+    assert gg.einsum("ij->ji", gg.ones(2, 2, dtype=gg.bool)).dtype == gg.bool  # nothing summed
+    assert gg.einsum("ij,jk->ik", gg.ones(2, 2, dtype=gg.int32),
+                     gg.ones(2, 2, dtype=gg.int32)).dtype == gg.int32
+
+
+def test_einsum_with_size_zero_dims():
+    assert gg.einsum("ij,jk->ik", gg.ones(0, 3), gg.ones(3, 2)).shape == (0, 2)
+    assert gg.einsum("ij,jk->ik", gg.ones(2, 0), gg.ones(0, 2)).tolist() == [[0.0] * 2] * 2
+    a = gg.ones(0, 3, requires_grad=True)
+    gg.einsum("ij,jk->ik", a, gg.ones(3, 2)).sum().backward()
+    assert a.grad.shape == (0, 3)
+
+
+@pytest.mark.parametrize("dt", ["int32", "uint8", "bool", "int64"])
+@pytest.mark.parametrize("fn", ["sum", "prod"])
+def test_sum_and_prod_with_an_integer_dtype_return_that_dtype(dt, fn):
+    out = getattr(gg.ones(3, dtype=getattr(gg, dt)), fn)(dtype=getattr(gg, dt))
+    assert out.dtype == getattr(gg, dt)
+    assert gg.ones(3, dtype=gg.int32).sum().dtype == gg.int64  # without dtype=: int64
+    if torch is not None:
+        ref = getattr(torch.ones(3, dtype=getattr(torch, dt)), fn)(dtype=getattr(torch, dt))
+        assert out.item() == ref.item() and str(ref.dtype) == f"torch.{dt}"
+
+
+def test_addbmm_keeps_an_integer_dtype():
+    b = gg.ones(2, 2, 2, dtype=gg.int32)
+    out = gg.addbmm(gg.zeros(2, 2, dtype=gg.int32), b, b)
+    assert out.dtype == gg.int32 and out.tolist() == [[4, 4], [4, 4]]
+
+
+def test_integer_tensors_take_alpha_truncated_as_torch():
+    out = gg.zeros(3, dtype=gg.int64).index_add(0, gg.tensor([0, 0]), gg.tensor([1, 2]),
+                                                  alpha=1.5)
+    assert out.tolist() == [3, 0, 0]
+    a = gg.ones(2, 2, dtype=gg.int64)
+    out = gg.addmm(a, a, a, alpha=1.5)
+    assert out.dtype == gg.int64 and out.tolist() == [[3, 3], [3, 3]]
+
+
+def test_in_place_ops_work_on_empty_tensors():
+    x = gg.zeros(0, 3)
+    x.tril_()
+    x.add_(1)
+    x.masked_fill_(gg.zeros(0, 3, dtype=gg.bool), 2.0)
+    x.zero_()
+    assert x.shape == (0, 3)
+    with pytest.raises(RuntimeError, match="broadcast view"):
+        gg.zeros(1, 3).expand(2, 3).add_(1)  # a real broadcast view is still refused
