@@ -99,3 +99,29 @@ def test_in_place_ops_work_on_empty_tensors():
     assert x.shape == (0, 3)
     with pytest.raises(RuntimeError, match="broadcast view"):
         gg.zeros(1, 3).expand(2, 3).add_(1)  # a real broadcast view is still refused
+
+
+# ------------------------------------------------------------------------------ create_graph
+def test_power_zero_under_create_graph_gives_zero_gradients():
+    x = gg.tensor([1.0, 2.0], requires_grad=True)
+    for out in (x**0, gg.pow(x, 0.0), gg.float_power(x, 0)):
+        (g,) = gg.autograd.grad(out.sum(), x, create_graph=True)
+        assert g.tolist() == [0.0, 0.0]
+
+
+def test_gradients_keep_each_input_dtype_under_create_graph():
+    a = gg.randn(3, requires_grad=True)
+    b = gg.randn(2, dtype=gg.float64, requires_grad=True)
+    for out in (gg.diff(a, prepend=b), gg.cat([a, b])):
+        ga, gb = gg.autograd.grad(out.sum(), [a, b], create_graph=True)
+        assert (ga.dtype, gb.dtype) == (gg.float32, gg.float64)
+    y = a * 1
+    y.add_(gg.randn(3, dtype=gg.float64, requires_grad=True))
+    (ga,) = gg.autograd.grad(y.sum(), [a], create_graph=True)
+    assert ga.dtype == gg.float32
+
+
+def test_addcmul_on_integers_truncates_value_as_torch():
+    a = gg.tensor([1, 2])
+    assert gg.addcmul(a, a, a, value=0.5).tolist() == [1, 2]
+    assert gg.addcmul(a, a, a, value=1.5).tolist() == [2, 6]

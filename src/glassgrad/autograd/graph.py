@@ -325,8 +325,8 @@ def _fit(g, p, ctx, k, create_graph, Tensor):
                 f"{ctx.name}: backward gave a gradient of shape {tuple(g.shape)} for input {k} "
                 f"of shape {p._data.shape}"
             )
-    if not create_graph and g.dtype != p._data.dtype:
-        g = g.astype(p._data.dtype)
+    if g.dtype != p._data.dtype:  # a float32 input gets a float32 gradient, as in torch
+        g = g.to(p._data.dtype) if create_graph else g.astype(p._data.dtype)
     return g
 
 

@@ -127,6 +127,8 @@ def float_power(input, exponent):
 
 def addcmul(input, tensor1, tensor2, *, value=1):
     x, t1, t2 = _all_in("addcmul", input, tensor1, tensor2)
+    if x._data.dtype.kind in "iub" and not isinstance(value, bool):
+        value = int(value)  # torch casts value to an integer tensor's dtype
     return Addcmul.apply(x, t1, t2, value)
 
 

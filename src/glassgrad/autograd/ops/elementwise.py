@@ -127,8 +127,9 @@ class Pow(Function):
         with np.errstate(divide="ignore", invalid="ignore"):  # 0^-1 = inf, log(-1) = nan
             if nx:
                 if isinstance(y, (int, float)):  # a Python exponent
-                    gx = grad * y * x ** (y - 1) if y != 0 else np.zeros(
-                        grad.shape, grad.dtype)
+                    # x ** 0: a zero gradient, selected (so on the graph under create_graph)
+                    gx = grad * y * x ** (y - 1) if y != 0 else np.where(
+                        np.zeros(np.shape(grad), bool), grad, 0)
                 else:
                     gx = grad * y * x ** (y - 1)
                     flat = _raw(y) == 0
