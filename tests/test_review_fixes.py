@@ -125,3 +125,16 @@ def test_addcmul_on_integers_truncates_value_as_torch():
     a = gg.tensor([1, 2])
     assert gg.addcmul(a, a, a, value=0.5).tolist() == [1, 2]
     assert gg.addcmul(a, a, a, value=1.5).tolist() == [2, 6]
+
+
+def test_qr_does_not_keep_its_input_so_changing_it_in_place_is_fine():
+    A = gg.randn(3, 5, dtype=gg.float64, requires_grad=True)
+    B = A * 1
+    Q, R = gg.linalg.qr(B)  # wide: the gradient needs A's right block, rebuilt as Q R[:, 3:]
+    B.add_(1)
+    (Q.sum() + R.sum()).backward()
+    if torch is not None:
+        ta = torch.tensor(A.detach().numpy(), requires_grad=True)
+        tq, tr = torch.linalg.qr(ta)
+        (tq.sum() + tr.sum()).backward()
+        np.testing.assert_allclose(A.grad.numpy(), ta.grad.numpy(), rtol=1e-9, atol=1e-12)

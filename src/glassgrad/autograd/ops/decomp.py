@@ -124,7 +124,7 @@ class QR(Function):
         q, r = np.linalg.qr(a, mode=mode)
         ctx.shapes = (q.shape[-2:], r.shape[-2:])
         out = _pack(q, r)
-        ctx.save_for_backward(a, out)
+        ctx.save_for_backward(out)  # not A: for m < n, Y = Q R[:, m:] (A may change in place)
         return out
 
     @staticmethod
@@ -133,7 +133,7 @@ class QR(Function):
             raise RuntimeError("linalg.qr: The derivative of linalg.qr depends on Q, which is not "
                                "computed when mode='r'. Please use linalg.qr(A, mode='reduced') "
                                "if you are going to differentiate through linalg.qr.")
-        a, out = ctx.saved_tensors
+        (out,) = ctx.saved_tensors
         (m, _), (_, n) = ctx.shapes
         if ctx.mode == "complete" and m > n:
             raise RuntimeError("linalg.qr: The QR decomposition is not differentiable when "
@@ -143,7 +143,8 @@ class QR(Function):
         if m >= n:
             return _qr_tall_backward(q, r, gq, gr), None
         gv = gr[..., m:]
-        gx = _qr_tall_backward(q, r[..., :m], gq + a[..., m:] @ _mT(gv), gr[..., :m])
+        y = q @ r[..., m:]  # the right block of A
+        gx = _qr_tall_backward(q, r[..., :m], gq + y @ _mT(gv), gr[..., :m])
         return np.concatenate([gx, q @ gv], axis=-1), None
 
 
