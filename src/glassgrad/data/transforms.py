@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd.ops.distance import one_hot as _one_hot
 from ..autograd.tensor import Tensor
 
 
@@ -91,26 +92,13 @@ class Compose:
 
 
 def one_hot(labels, num_classes=-1):
-    """int64 one-hot encoding with a new last dim, as torch.nn.functional.one_hot.
+    """int64 one-hot encoding with a new last dim: ``F.one_hot`` for data. Labels of any
+    integer dtype, as an array (an array comes back) or a Tensor (a Tensor comes back).
 
     ``num_classes=-1`` infers ``labels.max() + 1``.
     """
     arr, was_tensor = _unwrap(labels)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"one_hot: is only applicable to integer labels, got {arr.dtype}")
-    if num_classes == -1:
-        if arr.size == 0:
-            raise ValueError("one_hot: cannot infer the number of classes from empty labels; "
-                             "pass num_classes")
-        num_classes = int(arr.max()) + 1
-    num_classes = int(num_classes)
-    if num_classes < 0:
-        raise ValueError(f"one_hot: num_classes must be -1 or >= 0, got {num_classes}")
-    if arr.size:
-        if arr.min() < 0:
-            raise ValueError(f"one_hot: class values must be non-negative, got {arr.min()}")
-        if arr.max() >= num_classes:
-            raise ValueError(f"one_hot: class values must be smaller than num_classes "
-                             f"({num_classes}), got {arr.max()}")
-    out = (arr[..., None] == np.arange(num_classes)).astype(np.int64)
-    return Tensor(out) if was_tensor else out
+    out = _one_hot(Tensor(arr.astype(np.int64, copy=False)), num_classes)
+    return out if was_tensor else out.numpy()
