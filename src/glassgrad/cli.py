@@ -8,7 +8,7 @@ import sys
 
 
 def _gradcheck(args) -> int:
-    from .testing.opspecs.runner import run
+    from .testing.opspecs.runner import run, summary
 
     try:
         rows = run(args.op, second_order=not args.first_order_only)
@@ -28,8 +28,8 @@ def _gradcheck(args) -> int:
             for line in r.detail.splitlines():
                 print(f"    {line}")
     failed = sorted({r.op for r in rows if not r.ok})
-    ops = len({r.op for r in rows})
-    print(f"\n{ops} ops, {len(rows)} checks, {len(rows) - sum(not r.ok for r in rows)} passed"
+    print(f"\n{summary(rows)}, {len(rows)} checks, {len(rows) - sum(not r.ok for r in rows)} "
+          f"passed"
           + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 

@@ -51,12 +51,11 @@ def check_model():
     ok = gg.autograd.gradcheck(loss, params)
     print(f"   a 2-layer MLP's loss, numeric vs analytic gradients of all 4 parameter tensors: "
           f"{'pass' if ok else 'FAIL'}")
-    from .testing.opspecs.runner import run
+    from .testing.opspecs.runner import run, summary
 
     rows = run(second_order=True)
-    ops = sorted({r.op for r in rows})
     failed = sorted({r.op for r in rows if not r.ok})
-    print(f"   the op registry: {len(ops)} ops, {len(rows)} first- and second-order checks, "
+    print(f"   the op registry: {summary(rows)}, {len(rows)} first- and second-order checks, "
           f"{'all pass' if not failed else 'FAILED: ' + ', '.join(failed)}")
     print("   (details: python -m glassgrad gradcheck)")
     return ok and not failed

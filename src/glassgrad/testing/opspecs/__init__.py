@@ -1,5 +1,8 @@
 """The op registry's test specs: for every registered op, a function and its input cases.
 
+Composed functions (``addmm``, ``kl_div``, ``grid_sample``, ...: public functions built from
+registered ops, with no Function class of their own) have specs too, marked ``composed``.
+
 A spec says how to call the op (``fn``, on Tensors), what inputs to try (``cases``: broadcast
 pairs, size-1 dims, 0-d tensors, domain edges) and, optionally, how PyTorch computes the
 same thing (``torch_fn``, called with the ``torch`` module first; the package never imports
@@ -50,6 +53,7 @@ class OpSpec:
     rtol: float = 1e-5
     consts: tuple = ()  # indices of inputs that are constants (not differentiated)
     eps: float = 1e-6
+    composed: bool = False  # a function built from registered ops (addmm, kl_div, ...), not one
 
     def tensors(self, case):
         """The case's arrays as Tensors: float inputs require grad unless listed in consts."""
@@ -73,10 +77,14 @@ SPECS: dict[str, OpSpec] = {}
 
 
 def spec(name, fn, cases, torch_fn=None, gradgrad=False, atol=1e-7, rtol=1e-5, consts=(),
-         eps=1e-6):
+         eps=1e-6, composed=False):
+    """Register a spec. ``name`` is a registered op's name, or with ``composed=True`` the name
+    of a public function built from registered ops (it has no Function class of its own, but
+    its composition is checked the same way: gradcheck, gradgradcheck, torch)."""
     if name in SPECS:
         raise ValueError(f"spec {name!r} defined twice")
-    SPECS[name] = OpSpec(name, fn, cases, torch_fn, gradgrad, atol, rtol, tuple(consts), eps)
+    SPECS[name] = OpSpec(name, fn, cases, torch_fn, gradgrad, atol, rtol, tuple(consts), eps,
+                         composed)
     return SPECS[name]
 
 

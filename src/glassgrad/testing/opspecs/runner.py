@@ -17,6 +17,7 @@ class Row:
     max_rel_err: float
     ok: bool
     detail: str = ""
+    composed: bool = False  # a composed function's spec, not a registered op's
 
 
 def run(names=None, second_order=True):
@@ -38,8 +39,20 @@ def run(names=None, second_order=True):
                     rep = check(s.call(case), s.tensors(case), eps=s.eps, atol=s.atol,
                                 rtol=s.rtol)
                     rows.append(Row(name, order, case.shapes(), rep.max_abs_err,
-                                    rep.max_rel_err, rep.ok, rep.describe()))
+                                    rep.max_rel_err, rep.ok, rep.describe(), s.composed))
                 except Exception as e:  # an op that raises is a failure, reported as such
                     rows.append(Row(name, order, case.shapes(), float("nan"), float("nan"),
-                                    False, f"{type(e).__name__}: {e}"))
+                                    False, f"{type(e).__name__}: {e}", s.composed))
     return rows
+
+
+def counts(rows):
+    """(registered ops, composed functions) that the rows check."""
+    return (len({r.op for r in rows if not r.composed}),
+            len({r.op for r in rows if r.composed}))
+
+
+def summary(rows):
+    """'197 ops and 80 composed functions': what the rows check, in words."""
+    ops, composed = counts(rows)
+    return f"{ops} ops" + (f" and {composed} composed functions" if composed else "")
