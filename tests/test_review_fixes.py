@@ -138,3 +138,20 @@ def test_qr_does_not_keep_its_input_so_changing_it_in_place_is_fine():
         tq, tr = torch.linalg.qr(ta)
         (tq.sum() + tr.sum()).backward()
         np.testing.assert_allclose(A.grad.numpy(), ta.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------ argument forms
+def test_argument_forms_torch_accepts():
+    x = gg.arange(6.0).reshape(2, 3)
+    assert gg.swapaxes(x, axis0=0, axis1=1).shape == (3, 2)
+    assert gg.swapdims(x, dim0=0, dim1=1).shape == (3, 2)
+    assert [t.shape[0] for t in gg.tensor_split(gg.arange(7), indices=[2, 5])] == [2, 3, 2]
+    assert [t.shape[0] for t in gg.tensor_split(gg.arange(7), sections=3)] == [3, 2, 2]
+    with pytest.raises(TypeError, match="one of"):
+        gg.tensor_split(gg.arange(7), 3, sections=3)
+    assert gg.dot(gg.ones(3), tensor=gg.ones(3)).item() == 3.0
+    assert gg.ger(gg.ones(2), gg.ones(3)).shape == (2, 3)
+    assert gg.roll(gg.arange(4), gg.tensor(1)).tolist() == [3, 0, 1, 2]
+    assert gg.ones(3).broadcast_to(2, 3).shape == (2, 3)
+    assert gg.broadcast_to(gg.ones(3), size=(2, 3)).shape == (2, 3)
+    assert np.broadcast_to(gg.ones(3), (2, 3)).shape == (2, 3)

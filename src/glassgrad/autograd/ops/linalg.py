@@ -163,9 +163,9 @@ def mv(input, vec):
     return Matmul.apply(x, y)
 
 
-def dot(input, other):
+def dot(input, tensor):
     """Inner product of two 1-D tensors of the same length, a 0-d tensor."""
-    x, y = promote(as_tensor(input), as_tensor(other))  # as matmul
+    x, y = promote(as_tensor(input), as_tensor(tensor))  # as matmul
     _require_ndim("dot", (1, 1), x, y)
     if x.shape != y.shape:
         raise RuntimeError(f"dot: 1-D tensors of shapes {x.shape} and {y.shape} differ in "
@@ -217,8 +217,9 @@ numpy_dispatch.register_ufunc(np.matmul, matmul)  # ndarray @ Tensor, np.matmul 
 
 TENSOR_METHODS = {
     "__matmul__": matmul, "__rmatmul__": _rmatmul, "matmul": matmul, "mm": mm, "bmm": bmm,
-    "mv": mv, "dot": dot, "outer": outer,
+    "mv": mv, "dot": dot, "outer": outer, "ger": outer,
 }
-TORCH_FUNCTIONS = {"matmul": matmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer}
+TORCH_FUNCTIONS = {"matmul": matmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer,
+                   "ger": outer}
 FUNCTIONAL = {"linear": linear}
 NUMPY_FUNCTIONS = {np.dot: _np_dot, np.outer: outer}

@@ -215,8 +215,11 @@ def expand_as(input, other):
     return expand(input, other.shape)
 
 
-def broadcast_to(input, shape):
-    return expand(input, tuple(shape))
+def broadcast_to(input, *shape, size=None):
+    """expand under numpy's name: ``broadcast_to(x, (2, 3))``, ``x.broadcast_to(2, 3)``."""
+    if size is not None:
+        shape = (size,)
+    return expand(input, _shape_arg(shape, "broadcast_to"))
 
 
 def flatten(input, start_dim=0, end_dim=-1):

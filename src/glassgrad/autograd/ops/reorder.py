@@ -196,10 +196,21 @@ def _ints(v, op, what):
         return (int(v),)
     if isinstance(v, Tensor):
         v = v.tolist()
+        if isinstance(v, int):  # a 0-d tensor
+            return (v,)
     try:
         return tuple(int(s) for s in v)
     except TypeError:
         raise TypeError(f"{op}: {what} must be an int or a tuple of ints, got {v!r}") from None
+
+
+def swapaxes(input, axis0, axis1):
+    """transpose under numpy's argument names (torch.swapaxes)."""
+    return transpose(input, axis0, axis1)
+
+
+def swapdims(input, dim0, dim1):
+    return transpose(input, dim0, dim1)
 
 
 def roll(input, shifts, dims=None):
@@ -243,12 +254,12 @@ def rot90(input, k=1, dims=(0, 1)):
 
 
 TENSOR_METHODS = {
-    "transpose": transpose, "swapaxes": transpose, "swapdims": transpose, "permute": permute,
+    "transpose": transpose, "swapaxes": swapaxes, "swapdims": swapdims, "permute": permute,
     "movedim": movedim, "moveaxis": movedim, "t": t, "T": property(_T), "mT": property(_mT),
     "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll, "rot90": rot90,
 }
 TORCH_FUNCTIONS = {
-    "transpose": transpose, "swapaxes": transpose, "swapdims": transpose, "permute": permute,
+    "transpose": transpose, "swapaxes": swapaxes, "swapdims": swapdims, "permute": permute,
     "movedim": movedim, "moveaxis": movedim, "t": t, "flip": flip, "fliplr": fliplr,
     "flipud": flipud, "roll": roll, "rot90": rot90,
 }

@@ -208,9 +208,13 @@ def unflatten(input, dim, sizes):
     return reshape(x, x.shape[:d] + sizes + x.shape[d + 1:])
 
 
-def tensor_split(input, indices_or_sections, dim=0):
+def tensor_split(input, indices_or_sections=None, dim=0, *, indices=None, sections=None):
     """Views of x along ``dim``: ``sections`` pieces whose sizes differ by at most one (the
     first ones larger), or the pieces between the given indices (clipped, like slices)."""
+    given = [a for a in (indices_or_sections, indices, sections) if a is not None]
+    if len(given) != 1:
+        raise TypeError("tensor_split: give one of indices_or_sections, indices or sections")
+    indices_or_sections = given[0]
     x = as_tensor(input)
     d = _dim_of(x, dim, "tensor_split")
     n, arg = x.shape[d], indices_or_sections
