@@ -421,7 +421,7 @@ def test_empty_reductions_without_identity_raise():
     x = gg.zeros(2, 0)
     with pytest.raises(RuntimeError, match=r"max: cannot reduce a tensor of shape \(2, 0\)"):
         x.max()
-    with pytest.raises(RuntimeError, match=r"argmin: cannot reduce .* \(2, 0\)"):
+    with pytest.raises(IndexError, match=r"argmin: cannot reduce .* \(2, 0\)"):  # as torch
         x.argmin(1)
     assert x.amax(0).shape == (0,)  # reducing the nonempty dim is fine
     assert x.sum().item() == 0.0

@@ -155,3 +155,8 @@ def test_argument_forms_torch_accepts():
     assert gg.ones(3).broadcast_to(2, 3).shape == (2, 3)
     assert gg.broadcast_to(gg.ones(3), size=(2, 3)).shape == (2, 3)
     assert np.broadcast_to(gg.ones(3), (2, 3)).shape == (2, 3)
+
+
+def test_count_nonzero_over_an_empty_dim_tuple_counts_everything():
+    x = gg.tensor([[0, 1], [2, 0]])
+    assert gg.count_nonzero(x, ()).item() == 2 and gg.count_nonzero(x, dim=(0,)).tolist() == [1, 1]

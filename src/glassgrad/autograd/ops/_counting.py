@@ -46,8 +46,17 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         return _results(values, inverse.reshape(x.shape), counts, return_inverse,
                         return_counts)
     (axis,) = normalize_dim(dim, x.ndim, "unique")
+    _zero_size_check(x.shape, axis, "unique")
     values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True, axis=axis)
     return _results(values, inverse.reshape(-1), counts, return_inverse, return_counts)
+
+
+def _zero_size_check(shape, axis, op):
+    """torch: with dim=, only the selected dim may have size 0."""
+    zeros = [i for i, n in enumerate(shape) if n == 0]
+    if len(zeros) > 1 or (zeros and zeros[0] != axis):
+        raise RuntimeError(f"{op}: the input (shape {tuple(shape)}) has a zero-size dim other "
+                           f"than dim={axis} (or several), so it cannot be applied")
 
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
@@ -57,7 +66,9 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         flat, axis = x.reshape(1, -1), None
     else:
         (axis,) = normalize_dim(dim, x.ndim, "unique_consecutive")
-        flat = np.moveaxis(x, axis, 0).reshape(x.shape[axis] if x.ndim else 1, -1).T
+        _zero_size_check(x.shape, axis, "unique_consecutive")
+        rest = int(np.prod(x.shape, dtype=np.int64) // max(x.shape[axis], 1)) if x.ndim else 1
+        flat = np.moveaxis(x, axis, 0).reshape(x.shape[axis] if x.ndim else 1, rest).T
     n = flat.shape[1]
     first = np.ones(n, bool)
     first[1:] = (flat[:, 1:] != flat[:, :-1]).any(axis=0)
@@ -89,6 +100,8 @@ def bincount(input, weights=None, minlength=0):
     if w.shape != x.shape:
         raise RuntimeError(f"bincount: weights (shape {w.shape}) must have input's shape "
                            f"{x.shape}")
+    if x.size == 0:  # torch: int64 zeros, whatever the weights' dtype
+        return _const(np.zeros(minlength, np.int64))
     dtype = np.float32 if w.dtype == np.float32 else np.float64
     return _const(np.bincount(x, weights=w, minlength=minlength).astype(dtype))
 
@@ -141,15 +154,15 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
 
 def histogram(input, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
     """(hist, bin_edges): ``bins`` equal bins over ``range`` (default: the data's min and max,
-    widened by 0.5 when empty), or the given edges; ``weight`` per element; ``density``
-    divides by the total and the bin widths."""
+    widened by 0.5 when empty; [0, 1] for an empty input), or the given edges; ``weight`` per
+    element; ``density`` divides by the total and the bin widths."""
     x = _data(input)
     _float(x, "histogram")
     if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
         if range is not None:
             lo, hi = (float(v) for v in range)
         else:
-            lo, hi = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
+            lo, hi = (float(x.min()), float(x.max())) if x.size else (0.0, 1.0)  # as torch
         if not (np.isfinite(lo) and np.isfinite(hi)):
             raise RuntimeError(f"histogram: range of [{lo}, {hi}] is not finite")
         if lo == hi:
@@ -165,7 +178,8 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):  # no
     w = None if weight is None else _data(weight)
     hist = _bin_counts(x, edges, w)
     if density:
-        hist = (hist / (hist.sum() * np.diff(edges))).astype(x.dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):  # no elements: NaN, as torch
+            hist = (hist / (hist.sum() * np.diff(edges))).astype(x.dtype)
     return return_types.histogram(_const(hist), _const(edges))
 
 
@@ -181,40 +195,48 @@ def _side(right, side, op):
 
 
 def _search_rows(seq, values, side):
-    """searchsorted of each row of ``values`` in the same row of ``seq`` (both 2-D), in one
-    merged sort: sort (row, value, tag) triples and count the sequence entries before each
-    query within its row."""
+    """searchsorted of each row of ``values`` in the same row of ``seq`` (both 2-D): torch's
+    binary search, run on all queries at once (about log2(n) vectorized steps). It moves right
+    while not (seq[mid] >= v) (left) or not (seq[mid] > v) (right), so a NaN query lands at
+    the end and NaNs in the sequence act as torch's do."""
     rows, n = seq.shape
-    m = values.shape[1]
-    row = np.concatenate([np.repeat(np.arange(rows), n), np.repeat(np.arange(rows), m)])
-    val = np.concatenate([seq.reshape(-1), values.reshape(-1)])
-    is_seq = np.concatenate([np.ones(rows * n, bool), np.zeros(rows * m, bool)])
-    tag = is_seq if side == "left" else ~is_seq  # which comes first among equal values
-    order = np.lexsort((tag, val, row))
-    before = np.cumsum(is_seq[order]) - row[order] * n  # seq entries up to here, in this row
-    out = np.empty(rows * m, np.int64)
-    query = ~is_seq[order]
-    out[order[query] - rows * n] = before[query]
-    return out.reshape(values.shape)
+    lo = np.zeros(values.shape, np.int64)
+    hi = np.full(values.shape, n, np.int64)
+    row = np.arange(rows)[:, None]
+    with np.errstate(invalid="ignore"):
+        while True:
+            active = lo < hi
+            if not active.any():
+                return lo
+            mid = lo + ((hi - lo) >> 1)
+            at = seq[row, np.minimum(mid, n - 1)]
+            go_right = ~(at >= values) if side == "left" else ~(at > values)
+            lo = np.where(active & go_right, mid + 1, lo)
+            hi = np.where(active & ~go_right, mid, hi)
 
 
-def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None,
-                 sorter=None):
+def searchsorted(sorted_sequence, input=None, *, out_int32=False, right=False,  # noqa: A002
+                 side=None, sorter=None, values=None):
     """Indices where ``input`` would be inserted into the (last dim of) ``sorted_sequence``
-    to keep it sorted: before equal entries (left) or after them (right)."""
+    to keep it sorted: before equal entries (left) or after them (right). NaN sorts last, as
+    torch (``values=`` is accepted as an alias of ``input``)."""
+    if (input is None) == (values is None):
+        raise TypeError("searchsorted: give the values to look up once, as input")
     seq = _data(sorted_sequence)
-    v = _data(values)
+    v = _data(values if input is None else input)
     side = _side(right, side, "searchsorted")
     if sorter is not None:
         seq = np.take_along_axis(seq, _data(sorter).astype(np.int64), -1)
     if seq.ndim <= 1:
-        out = np.searchsorted(seq.reshape(-1), v, side=side)
+        flat = v.reshape(1, -1)
+        out = _search_rows(seq.reshape(1, -1), flat, side).reshape(v.shape)
     else:
         if v.ndim != seq.ndim or v.shape[:-1] != seq.shape[:-1]:
             raise RuntimeError(f"searchsorted: sorted_sequence (shape {seq.shape}) and input "
                                f"(shape {v.shape}) must have the same leading dims")
-        out = _search_rows(seq.reshape(-1, seq.shape[-1]),
-                           v.reshape(-1, v.shape[-1]), side).reshape(v.shape)
+        rows = int(np.prod(seq.shape[:-1]))
+        out = _search_rows(seq.reshape(rows, seq.shape[-1]),
+                           v.reshape(rows, v.shape[-1]), side).reshape(v.shape)
     return _const(np.asarray(out).astype(np.int32 if out_int32 else np.int64))
 
 

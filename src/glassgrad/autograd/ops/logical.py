@@ -113,6 +113,8 @@ def isreal(input):
 def count_nonzero(input, dim=None):
     """The number of nonzero elements, in all of input or along ``dim`` (int or tuple)."""
     a = _raw(input)
+    if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) == 0:
+        dim = None  # dim=() counts over every dim, as torch
     if dim is not None:
         dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
         for d in dims:

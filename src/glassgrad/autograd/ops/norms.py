@@ -66,11 +66,14 @@ class Norm(Function):
             tie = np.abs(xr) == orr
             k = np.maximum(tie.sum(axis=axes, keepdims=True), 1).astype(xr.dtype)
             return _select(g / k, tie * _sign(xr)), None, None, None
-        safe_out = np.where(orr == 0, 1, o)  # out = 0 only if the slice is all zeros
+        zero = orr == 0  # an all-zero slice, or (p < 0) any slice holding a zero
+        safe_out = np.where(zero, 1, o)
         if p == 2:
             return g * x / safe_out, None, None, None
         slope = np.sign(xr) * np.where(xr == 0, 1, np.abs(x)) ** (p - 1)  # sign(0) = 0
-        return g * slope / safe_out ** (p - 1), None, None, None
+        # where out = 0 the whole slice gets 0, as torch (for p < 0 the other elements of a
+        # slice with a zero would otherwise get g |x|^(p-1))
+        return np.where(zero, 0, g * slope / safe_out ** (p - 1)), None, None, None
 
 
 def _norm_p(p, op="norm"):
@@ -84,6 +87,19 @@ def _norm_p(p, op="norm"):
         return float(p)
     except (TypeError, ValueError):
         raise TypeError(f"{op}: p must be a number, 'fro' or 'nuc', got {p!r}") from None
+
+
+def _vector_norm(x, p, dim, keepdim, op):
+    """Norm.apply after torch's check: p = inf or p < 0 has no identity, so it cannot reduce
+    over an empty dim."""
+    axes = _axes(dim, x.ndim, op)
+    if (p < 0 or p == np.inf) and 0 in x.shape:
+        empty = [a for a in (range(x.ndim) if axes is None else axes) if x.shape[a] == 0]
+        if axes is None or empty:
+            where = "an empty tensor" if axes is None else f"the empty dim {empty[0]}"
+            raise RuntimeError(f"{op}: cannot compute the {p:g} norm over {where} (input shape "
+                               f"{tuple(x.shape)}): the reduction has no identity")
+    return Norm.apply(x, p, axes, bool(keepdim))
 
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
@@ -100,7 +116,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         return matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
     x = _cast(as_tensor(input), dtype)
     _floating(x, "norm")
-    return Norm.apply(x, _norm_p(p), _axes(dim, x.ndim, "norm"), bool(keepdim))
+    return _vector_norm(x, _norm_p(p), dim, keepdim, "norm")
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
@@ -109,8 +125,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
         raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     t = _cast(as_tensor(x), dtype)
     _floating(t, "linalg.vector_norm")
-    return Norm.apply(t, _norm_p(ord, "linalg.vector_norm"), _axes(dim, t.ndim, "vector_norm"),
-                      bool(keepdim))
+    return _vector_norm(t, _norm_p(ord, "linalg.vector_norm"), dim, keepdim,
+                        "linalg.vector_norm")
 
 
 # ------------------------------------------------------------------------------ matrix norms
@@ -208,6 +224,10 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # no
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different, got {dim}")
     axes = tuple(sorted((d0, d1)))
+    if x.shape[d0] == 0 or x.shape[d1] == 0:
+        _empty_matrix_check(x.shape, ord, d0, d1)
+        if ord in ("nuc", 2, np.inf, 1):  # sums and maxima of nothing: 0, as torch
+            return Norm.apply(x, 2.0, axes, bool(keepdim))
     if ord == "fro":
         return Norm.apply(x, 2.0, axes, bool(keepdim))
     if ord in ("nuc", 2, -2):
@@ -225,6 +245,19 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # no
             n for i, n in enumerate(x.shape) if i not in axes))
     raise RuntimeError(f"linalg.matrix_norm: ord must be 'fro', 'nuc', inf, -inf, 1, -1, 2 or "
                        f"-2, got {ord!r}")
+
+
+def _empty_matrix_check(shape, ord, d0, d1):  # noqa: A002
+    """torch: the smallest singular value or smallest row / column sum of an empty matrix has
+    no identity (IndexError); the other ords give 0."""
+    extreme = {-2: None, -1: d1, -np.inf: d0}
+    if isinstance(ord, str) or ord not in extreme:
+        return
+    d = extreme[ord]
+    if d is None or shape[d] == 0:
+        raise IndexError(f"linalg.matrix_norm: ord={ord} of an empty matrix (input shape "
+                         f"{tuple(shape)}) has no identity: a zero-size dim cannot be reduced "
+                         f"by amin")
 
 
 def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002, N803

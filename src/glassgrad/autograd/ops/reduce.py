@@ -78,10 +78,13 @@ def _floating(x, op):
                            f"(shape {x.shape}); use .float() first")
 
 
-def _nonempty(x, axes, op):
+def _nonempty(x, axes, op, error=RuntimeError):
+    """torch: reducing over a given zero-size dim is an IndexError; over every dim of an empty
+    tensor a RuntimeError (``error``; argmax and argmin raise IndexError there too)."""
     if 0 in (x.shape if axes is None else [x.shape[a] for a in axes]):
-        raise RuntimeError(f"{op}: cannot reduce a tensor of shape {x.shape} over a zero-size "
-                           f"dim (dim={axes}); the reduction has no identity")
+        raise (error if axes is None else IndexError)(
+            f"{op}: cannot reduce a tensor of shape {x.shape} over a zero-size dim "
+            f"(dim={axes}); the reduction has no identity")
 
 
 def _cast(x, dtype):
@@ -354,7 +357,7 @@ def _index_of(name, argfn):
             (a,) = normalize_dim(dim, x.ndim, name)
         if x.ndim == 0:
             a = None
-        _nonempty(x, None if a is None else (a,), name)
+        _nonempty(x, None if a is None else (a,), name, IndexError)
         return _constant(argfn(x, axis=a, keepdims=keepdim).astype(np.int64))
 
     fn.__name__ = name
@@ -370,7 +373,8 @@ argmin = _index_of("argmin", np.argmin)
 def _truth(name, npfn):
     def fn(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
         x = input._data if isinstance(input, Tensor) else np.asarray(input)
-        axes = _dims(dim, axis, x.ndim, name)
+        empty = isinstance(dim, (tuple, list)) and not dim  # dim=(): no dim reduced, as torch
+        axes = () if empty and axis is None else _dims(dim, axis, x.ndim, name)
         out = npfn(x, axis=axes, keepdims=pick_keepdim(keepdim, keepdims))
         if x.dtype == np.uint8:  # torch keeps uint8 for uint8 input
             out = np.asarray(out).astype(np.uint8)

@@ -37,7 +37,17 @@ def _flip(a, axis):
 
 
 def _cumsum(a, axis):
-    return Cumsum.apply(a, axis) if isinstance(a, Tensor) else np.cumsum(a, axis)
+    return Cumsum.apply(a, axis) if isinstance(a, Tensor) else _accumulate(np.cumsum, a, axis)
+
+
+def _accumulate(scan, a, axis):
+    """np.cumsum / np.cumprod as torch on CPU: integers and bool in int64, float16 / float32
+    in float64 rounded once at the end (so cumsum(full((100000,), 0.1)) ends at 10000.0 and
+    cumprod([1e20, 1e20, 1e-20]) at 1e20 in float32), float64 as is."""
+    if a.dtype.kind == "f" and a.dtype.itemsize < 8:
+        with np.errstate(over="ignore"):  # a float32 overflow is inf, as torch
+            return scan(a, axis, dtype=np.float64).astype(a.dtype)
+    return scan(a, axis, dtype=_accumulator(a.dtype))
 
 
 def _rev_cumsum(a, axis):
@@ -48,7 +58,9 @@ def _scan_input(input, dim, op, dtype=None):
     """(x as at least 1-D, axis, whether the input was 0-d)."""
     x = _cast(as_tensor(input), dtype)
     axis = _one_dim(dim, x.ndim, op)
-    return (x.reshape(1), 0, True) if x.ndim == 0 else (x, axis, False)
+    # a 0-d input is scanned as a copy of shape (1,), not a view: a scan that saves its input
+    # must not see it change when x.cumprod_(0) writes the result into x
+    return (x.reshape(1).clone(), 0, True) if x.ndim == 0 else (x, axis, False)
 
 
 # ------------------------------------------------------------------------------ cumsum
@@ -61,17 +73,23 @@ class Cumsum(Function):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        return np.cumsum(x, axis, dtype=_accumulator(x.dtype))
+        return _accumulate(np.cumsum, x, axis)
 
     @staticmethod
     def backward(ctx, grad):
         return _rev_cumsum(grad, ctx.axis), None
 
 
+def _result(out, zd, dtype):
+    """The scan's output as 0-d for a 0-d input, in ``dtype`` when given (integer scans run
+    in int64 and wrap to it, as torch)."""
+    out = _cast(out, dtype)  # no-op (the same tensor) when the dtype is already right
+    return out.reshape(()) if zd else out
+
+
 def cumsum(input, dim, *, dtype=None):
     x, axis, zd = _scan_input(input, dim, "cumsum", dtype)
-    out = Cumsum.apply(x, axis)
-    return out.reshape(()) if zd else out
+    return _result(Cumsum.apply(x, axis), zd, dtype)
 
 
 # ------------------------------------------------------------------------------ cumprod
@@ -84,7 +102,7 @@ class Cumprod(Function):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        out = np.cumprod(x, axis, dtype=_accumulator(x.dtype))
+        out = _accumulate(np.cumprod, x, axis)
         ctx.save_for_backward(x, out)
         return out
 
@@ -124,8 +142,7 @@ def _cumprod_grad_exact(grad, x, axis):
 
 def cumprod(input, dim, *, dtype=None):
     x, axis, zd = _scan_input(input, dim, "cumprod", dtype)
-    out = Cumprod.apply(x, axis)
-    return out.reshape(()) if zd else out
+    return _result(Cumprod.apply(x, axis), zd, dtype)
 
 
 # ------------------------------------------------------------------------------ cummax, cummin
@@ -242,11 +259,13 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
 
 def cumsum_(self, dim, *, dtype=None):
     """x.cumsum_(dim): the running sum written into x (recorded on the graph)."""
+    dtype = self.dtype if dtype is None else dtype  # keeps x's dtype (uint8 wraps), as torch
     return inplace.run(self, "cumsum_", cumsum, (dim,), {"dtype": dtype})
 
 
 def cumprod_(self, dim, *, dtype=None):
     """x.cumprod_(dim): the running product written into x (recorded on the graph)."""
+    dtype = self.dtype if dtype is None else dtype
     return inplace.run(self, "cumprod_", cumprod, (dim,), {"dtype": dtype})
 
 

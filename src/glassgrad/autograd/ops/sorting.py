@@ -78,6 +78,8 @@ class ValueSelectingBackward(Function):
 
 def scatter_add_along(values, index, axis, shape):
     """zeros(shape) with ``values`` added at ``index`` along ``axis`` (one np.bincount)."""
+    if values.size == 0:  # nothing to add (np.bincount cannot lay out 0 rows)
+        return np.zeros(shape, dtype=values.dtype)
     index = np.broadcast_to(index, values.shape)
     v, i = np.moveaxis(values, axis, -1), np.moveaxis(index, axis, -1)
     n = shape[axis]
@@ -121,7 +123,10 @@ class Median(_Gather):
         if axis is not None:
             return _Gather.forward(ctx, x, index, axis)
         ctx.axis, ctx.index, ctx.shape = None, index, x.shape
-        out = x.reshape(-1)[index].reshape(())
+        if index is None:  # an empty input: NaN, as torch
+            out = np.full((), np.nan, dtype=x.dtype)
+        else:
+            out = x.reshape(-1)[index].reshape(())
         ctx.save_for_backward(x, out)
         return out
 
@@ -165,6 +170,12 @@ def _selected(cls, result, x, index, axis, keepdim, squeeze0d):
     return result(values, _const(index))
 
 
+def _nonempty_dim(shape, axis, op):
+    if shape[axis] == 0:
+        raise IndexError(f"{op}: cannot reduce over dim {axis} of size 0 (input shape "
+                         f"{tuple(shape)}): expected a reduction dim of non-zero size")
+
+
 def _prepare(input, dim, op):
     """(x as at least 1-D, axis, whether the input was 0-d)."""
     x = as_tensor(input)
@@ -202,15 +213,18 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: selected index k={k} out of range for dim {dim} of size "
                            f"{n} (input shape {tuple(input.shape)})")
+    if zd:  # torch: a 0-d input gives itself at index 0, for k = 0 as for k = 1
+        k = 1
     index = np.take(_argsort(x._data, axis, bool(largest)), np.arange(k), axis=axis)
     out = _selected(Topk, return_types.topk, x, index, axis, True, False)
-    return return_types.topk(*(a.reshape(()) for a in out)) if zd and k == 1 else out
+    return return_types.topk(*(a.reshape(()) for a in out)) if zd else out
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The k-th smallest element (k counts from 1) along ``dim``, and its index."""
     x, axis, zd = _prepare(input, dim, "kthvalue")
     n = x.shape[axis]
+    _nonempty_dim(x.shape, axis, "kthvalue")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue: k={k} out of range for dim {dim} of size {n} "
                            f"(input shape {tuple(input.shape)}); expected 1 <= k <= {n}")
@@ -228,7 +242,7 @@ def _median(name, cls, skip_nan):
             x = as_tensor(input)
             flat = x._data.reshape(-1)
             if flat.size == 0:
-                raise RuntimeError(f"{name}: the input (shape {x.shape}) is empty")
+                return cls.apply(x, None, None)
             nan = np.isnan(flat)
             valid = flat.size - int(nan.sum()) if skip_nan else flat.size
             order = np.argsort(flat, kind="stable")
@@ -239,8 +253,7 @@ def _median(name, cls, skip_nan):
             return cls.apply(x, index, None)
         x, axis, zd = _prepare(input, dim, name)
         data = x._data
-        if data.shape[axis] == 0:
-            raise RuntimeError(f"{name}: dim {dim} of the input (shape {data.shape}) is empty")
+        _nonempty_dim(data.shape, axis, name)
         order = _argsort(data, axis)
         nan = np.isnan(data)
         valid = data.shape[axis] - nan.sum(axis)
@@ -261,24 +274,47 @@ median = _median("median", Median, skip_nan=False)
 nanmedian = _median("nanmedian", Nanmedian, skip_nan=True)
 
 
+def _mode_order(data):
+    """(order, group) along the last axis: the order torch's mode sees its slice in and a key
+    that splits runs. Without NaN, a stable sort (group 0). With NaN, torch sorts with ``<``
+    (an insertion sort for up to 16 elements), in which a NaN never moves and nothing moves
+    past it, except a value below the slice's running minimum, which goes to the front unless
+    the slice starts with a NaN. So: the segments between NaNs are sorted each in place, the
+    new running minima join the first segment, and each NaN is a group of its own."""
+    nan = np.isnan(data) if data.dtype.kind == "f" else np.zeros(data.shape, bool)
+    if not nan.any():
+        return np.argsort(data, axis=-1, kind="stable"), np.zeros(data.shape, np.int64)
+    seg = np.cumsum(nan, axis=-1)  # NaNs so far (inclusive)
+    filled = np.where(nan, np.inf, data)
+    prefix_min = np.minimum.accumulate(filled, axis=-1)
+    below = np.ones(data.shape, bool)
+    below[..., 1:] = filled[..., 1:] < prefix_min[..., :-1]
+    below &= ~nan[..., :1]  # nothing is below a leading NaN
+    group = np.where(nan, 2 * seg - 1, np.where(below, 0, 2 * seg))
+    pos = np.broadcast_to(np.arange(data.shape[-1]), data.shape)
+    order = np.lexsort((pos, np.where(nan, 0, data), group), axis=-1)
+    return order, np.take_along_axis(group, order, -1)
+
+
 def mode(input, dim=-1, keepdim=False):
     """The most frequent value along ``dim`` (the smallest of the tied ones) and the index of
-    its last occurrence, as torch."""
+    its last occurrence, as torch. With NaNs, runs of equal values are counted in the order
+    torch's sort leaves them (``_mode_order``): mode([nan, nan, 1]) is nan at index 0 and
+    mode([1, nan, 1]) is 1 at index 0, as torch."""
     x, axis, zd = _prepare(input, dim, "mode")
     data = np.moveaxis(x._data, axis, -1)
     n = data.shape[-1]
-    if n == 0:
-        raise RuntimeError(f"mode: dim {dim} of the input (shape {x.shape}) is empty")
-    order = np.argsort(data, axis=-1, kind="stable")
+    _nonempty_dim(x.shape, axis, "mode")
+    order, group = _mode_order(data)
     s = np.take_along_axis(data, order, -1)
     pos = np.broadcast_to(np.arange(n), s.shape)
     first = np.ones(s.shape, bool)
-    first[..., 1:] = s[..., 1:] != s[..., :-1]
+    first[..., 1:] = (s[..., 1:] != s[..., :-1]) | (group[..., 1:] != group[..., :-1])
     last = np.ones(s.shape, bool)
     last[..., :-1] = first[..., 1:]
     start = np.maximum.accumulate(np.where(first, pos, 0), axis=-1)
     end = np.flip(np.minimum.accumulate(np.flip(np.where(last, pos, n), -1), axis=-1), -1)
-    best = np.argmax(end - start, axis=-1)[..., None]  # the first longest run: smallest value
+    best = np.argmax(end - start, axis=-1)[..., None]  # the first longest run
     index = np.take_along_axis(order, np.take_along_axis(end, best, -1), -1)
     index = np.moveaxis(index.astype(np.int64), -1, axis)
     return _selected(Mode, return_types.mode, x, index, axis, keepdim, zd)

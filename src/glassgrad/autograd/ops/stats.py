@@ -68,6 +68,17 @@ def _over_dof(s, dof):
     return s / dof
 
 
+def _deviation(x, axes):
+    """x - mean(x) over ``axes``, computed from data shifted by the first element of each
+    slice: a constant slice (also one made by expand) gives exact zeros, so var and std are
+    exactly 0 there, as torch. The shift is a constant; it cancels in the derivative."""
+    data = _raw(x)
+    first = tuple(slice(0, 1) if axes is None or i in axes else slice(None)
+                  for i in range(data.ndim))
+    y = x - data[first]
+    return y - y.mean(axis=axes, keepdims=True)
+
+
 @register("var")
 class Var(Function):
     """out = sum((x - mean)^2) / (n - correction);
@@ -80,14 +91,14 @@ class Var(Function):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         ctx.dof = _dof("var", x.shape, axes, correction)
         ctx.save_for_backward(x)
-        d = x - x.mean(axis=axes, keepdims=True)
+        d = _deviation(x, axes)
         return _over_dof((d * d).sum(axis=axes, keepdims=keepdim), ctx.dof)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         g = expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
-        d = x - x.mean(axis=ctx.axes, keepdims=True)
+        d = _deviation(x, ctx.axes)
         return _over_dof(2 * g * d, ctx.dof), None, None, None
 
 
@@ -102,7 +113,7 @@ class Std(Function):
     def forward(ctx, x, axes, correction, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         ctx.dof = _dof("std", x.shape, axes, correction)
-        d = x - x.mean(axis=axes, keepdims=True)
+        d = _deviation(x, axes)
         out = np.sqrt(_over_dof((d * d).sum(axis=axes, keepdims=keepdim), ctx.dof))
         ctx.save_for_backward(x, out)
         return out
@@ -113,7 +124,7 @@ class Std(Function):
         g = expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
         o = expand_reduced(out, ctx.shape, ctx.axes, ctx.keepdim)
         flat = _raw(o) == 0
-        d = x - x.mean(axis=ctx.axes, keepdims=True)
+        d = _deviation(x, ctx.axes)
         gx = _over_dof(g * d / np.where(flat, 1, o), ctx.dof)
         return np.where(flat, _zero(gx), gx), None, None, None
 
@@ -225,8 +236,8 @@ def _quantile(name, cls, skip_nan):
         x = as_tensor(input)
         _floating(x, name)
         if interpolation not in _INTERPOLATIONS:
-            raise ValueError(f"{name}: interpolation must be one of {_INTERPOLATIONS}, got "
-                             f"{interpolation!r}")
+            raise RuntimeError(f"{name}: interpolation must be one of {_INTERPOLATIONS}, got "
+                               f"{interpolation!r}")
         qa = np.asarray(q._data if isinstance(q, Tensor) else q, dtype=x.dtype)
         if qa.ndim > 1:
             raise RuntimeError(f"{name}: q must be a scalar or 1-D tensor, got shape {qa.shape}")
