@@ -160,3 +160,11 @@ def test_argument_forms_torch_accepts():
 def test_count_nonzero_over_an_empty_dim_tuple_counts_everything():
     x = gg.tensor([[0, 1], [2, 0]])
     assert gg.count_nonzero(x, ()).item() == 2 and gg.count_nonzero(x, dim=(0,)).tolist() == [1, 1]
+
+
+def test_addmm_with_beta_zero_gives_the_ignored_input_a_zero_gradient():
+    x = gg.tensor([float("nan"), 1.0], requires_grad=True)
+    a, b = gg.ones(2, 3), gg.ones(3, 2)
+    out = gg.addmm(x, a, b, beta=0)
+    out.sum().backward()
+    assert out.tolist() == [[3.0, 3.0], [3.0, 3.0]] and x.grad.tolist() == [0.0, 0.0]

@@ -67,7 +67,10 @@ def _add_scaled(input, prod, beta, alpha, op):
         raise RuntimeError(f"{op}: input of shape {tuple(input.shape)} does not broadcast to "
                            f"the product's shape {tuple(prod.shape)}") from None
     if beta == 0:
-        return _scale(prod, alpha)
+        out = _scale(prod, alpha)
+        if input.requires_grad:  # ignored, but on the graph: a zero gradient, as torch
+            out = out + where(np.zeros(input.shape, bool), input, 0)
+        return out
     return _scale(input, beta) + _scale(prod, alpha)
 
 
