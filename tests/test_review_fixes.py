@@ -168,3 +168,13 @@ def test_addmm_with_beta_zero_gives_the_ignored_input_a_zero_gradient():
     out = gg.addmm(x, a, b, beta=0)
     out.sum().backward()
     assert out.tolist() == [[3.0, 3.0], [3.0, 3.0]] and x.grad.tolist() == [0.0, 0.0]
+
+
+def test_masked_fill_broadcasts_the_tensor_up_to_a_larger_mask_as_torch():
+    x = gg.ones(3, 2, requires_grad=True)
+    mask = gg.ones(2, 3, 2, dtype=gg.bool) * gg.tensor([True, False])
+    out = gg.masked_fill(x, mask, 5.0)
+    out.sum().backward()
+    assert out.shape == (2, 3, 2) and x.grad.tolist() == [[0.0, 2.0]] * 3
+    with pytest.raises(RuntimeError, match="masked_fill_: the mask of shape"):
+        (x * 1).masked_fill_(gg.ones(2, 3, 2, dtype=gg.bool), 1.0)

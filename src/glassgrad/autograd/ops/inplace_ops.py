@@ -137,6 +137,14 @@ def copy_(self, src, non_blocking=False):
 
 # ------------------------------------------------------------------------------ masked, index
 def masked_fill_(self, mask, value):
+    m = np.shape(mask._data if isinstance(mask, Tensor) else mask)
+    try:
+        fits = np.broadcast_shapes(m, self.shape) == self.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"masked_fill_: the mask of shape {m} does not broadcast to the "
+                           f"tensor's shape {self.shape}")
     return inplace.run(self, "masked_fill_", masked_fill, (mask, value), casting="unsafe")
 
 

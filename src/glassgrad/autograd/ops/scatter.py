@@ -113,19 +113,18 @@ class MaskedScatter(IndexAssign):
 
 
 def masked_fill(input, mask, value):
-    """x with ``value`` where ``mask`` (broadcast to x's shape) is True; x's dtype."""
+    """x with ``value`` where ``mask`` is True; x's dtype. x and the mask broadcast against
+    each other, as in torch (``masked_fill_`` needs the mask to broadcast to x's shape)."""
     x = as_tensor(input)
     m = _bool_mask(mask, "masked_fill")
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"masked_fill: only supports a 0-d value tensor, got shape "
                            f"{value.shape}")
     try:
-        shape = np.broadcast_shapes(m.shape, x.shape)
+        np.broadcast_shapes(m.shape, x.shape)
     except ValueError:
-        shape = None
-    if shape != x.shape:
-        raise RuntimeError(f"masked_fill: the mask of shape {m.shape} does not broadcast to "
-                           f"the tensor's shape {x.shape}")
+        raise RuntimeError(f"masked_fill: the mask of shape {m.shape} does not broadcast with "
+                           f"the tensor's shape {x.shape}") from None
     return ew.where(m, _like(value, x), x)
 
 
