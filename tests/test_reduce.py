@@ -161,11 +161,12 @@ def test_softmax_rows_sum_to_one_and_names(rng):
                                rtol=1e-9, atol=1e-9)
 
 
-def test_softmax_needs_dim():
-    with pytest.raises(TypeError, match=r"softmax: dim is required.*\(2, 3\)"):
-        F.softmax(gg.randn(2, 3))
+def test_softmax_method_needs_dim_and_the_functional_picks_torchs_implicit_one():
     with pytest.raises(TypeError, match="log_softmax: dim is required"):
         gg.randn(2, 3).log_softmax()
+    with pytest.warns(UserWarning, match="Implicit dimension choice"):
+        out = F.softmax(gg.randn(2, 3))  # dim 1 for a 2-D input, as torch
+    np.testing.assert_allclose(out.sum(1).numpy(), [1.0, 1.0], rtol=1e-6)
 
 
 def test_softmax_dtype_argument():

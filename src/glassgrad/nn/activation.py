@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 from .. import functional as F
 from . import init as _init
 from .module import Module, Parameter
@@ -141,13 +139,6 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
-def _implicit_dim(name, ndim):
-    """torch's legacy choice when no dim is given: 0 for 0-, 1- and 3-D input, else 1."""
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
-                  "to include dim=X as an argument.", stacklevel=3)
-    return 0 if ndim in (0, 1, 3) else 1
-
-
 class Softmax(Module):
     """out = exp(input) / sum(exp(input)) along ``dim``."""
 
@@ -156,8 +147,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, input):
-        dim = self.dim if self.dim is not None else _implicit_dim("softmax", input.ndim)
-        return F.softmax(input, dim)
+        return F.softmax(input, self.dim, _stacklevel=5)  # no dim: F's implicit choice
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -171,8 +161,7 @@ class LogSoftmax(Module):
         self.dim = dim
 
     def forward(self, input):
-        dim = self.dim if self.dim is not None else _implicit_dim("log_softmax", input.ndim)
-        return F.log_softmax(input, dim)
+        return F.log_softmax(input, self.dim, _stacklevel=5)  # no dim: F's implicit choice
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -300,8 +289,7 @@ class Softmin(Module):
         self.dim = dim
 
     def forward(self, input):
-        dim = self.dim if self.dim is not None else _implicit_dim("softmin", input.ndim)
-        return F.softmin(input, dim)
+        return F.softmin(input, self.dim, _stacklevel=5)  # no dim: F's implicit choice
 
     def extra_repr(self):
         return f"dim={self.dim}"

@@ -147,6 +147,10 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     _fn = staticmethod(F.adaptive_max_pool2d)
 
 
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    _fn = staticmethod(F.adaptive_max_pool3d)
+
+
 class _LPPoolNd(Module):
     """out = (sum of input^norm_type over each window)^(1 / norm_type)."""
 
@@ -172,6 +176,10 @@ class LPPool1d(_LPPoolNd):
 
 class LPPool2d(_LPPoolNd):
     _fn = staticmethod(F.lp_pool2d)
+
+
+class LPPool3d(_LPPoolNd):
+    _fn = staticmethod(F.lp_pool3d)
 
 
 class _MaxUnpoolNd(Module):
@@ -211,26 +219,39 @@ class MaxUnpool3d(_MaxUnpoolNd):
     _d = 3
 
 
-class FractionalMaxPool2d(Module):
+class _FractionalMaxPoolNd(Module):
     """Max pooling with pseudo-random fractional strides that give output_size (or the input
     size * output_ratio); fresh window offsets are drawn on every call (glassgrad's seeded
     generator) unless _random_samples fixes them."""
 
+    _fn = None
+    _d = 2
+
     def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False,
                  _random_samples=None):
         super().__init__()
-        self.kernel_size = _tuple(kernel_size, 2)
-        self.output_size = None if output_size is None else _tuple(output_size, 2)
-        self.output_ratio = None if output_ratio is None else _tuple(output_ratio, 2)
+        d = self._d
+        self.kernel_size = _tuple(kernel_size, d)
+        self.output_size = None if output_size is None else _tuple(output_size, d)
+        self.output_ratio = None if output_ratio is None else _tuple(output_ratio, d)
         if (output_size is None) == (output_ratio is None):
-            raise ValueError("FractionalMaxPool2d requires specifying either an output size, "
-                             "or a pooling ratio")
+            raise ValueError(f"{type(self).__name__} requires specifying either an output "
+                             "size, or a pooling ratio")
         if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
             raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
         self.return_indices = return_indices
         self._random_samples = _random_samples
 
     def forward(self, input):
-        return F.fractional_max_pool2d(input, self.kernel_size, self.output_size,
-                                       self.output_ratio, self.return_indices,
-                                       _random_samples=self._random_samples)
+        return type(self)._fn(input, self.kernel_size, self.output_size, self.output_ratio,
+                              self.return_indices, _random_samples=self._random_samples)
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    _fn = staticmethod(F.fractional_max_pool2d)
+    _d = 2
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    _fn = staticmethod(F.fractional_max_pool3d)
+    _d = 3

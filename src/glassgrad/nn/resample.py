@@ -1,5 +1,5 @@
 """Resampling layers: Upsample (and UpsamplingNearest2d / UpsamplingBilinear2d),
-PixelShuffle, PixelUnshuffle, Unfold and Fold, with torch's arguments and reprs."""
+PixelShuffle, PixelUnshuffle, ChannelShuffle, Unfold and Fold, with torch's arguments and reprs."""
 
 from __future__ import annotations
 
@@ -70,6 +70,20 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self):
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """(N, C, *) -> (N, C, *) with the channels, seen as (groups, C / groups), transposed."""
+
+    def __init__(self, groups):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input):
+        return F.channel_shuffle(input, self.groups)
+
+    def extra_repr(self):
+        return f"groups={self.groups}"
 
 
 class Unfold(Module):

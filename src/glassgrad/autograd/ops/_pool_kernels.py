@@ -222,8 +222,18 @@ def avg_pool_forward(x, kernel, stride, padding, ceil_mode=False, count_include_
             idx[axis] = slice(o, o + stride[a] * (outs[a] - 1) + 1, stride[a])
             acc = y[tuple(idx)].copy() if acc is None else np.add(acc, y[tuple(idx)], out=acc)
         y = acc
+    if y.dtype.kind != "f":  # int64: the integer sum / divisor, truncated toward 0 (as C)
+        return _trunc_div(y, div)
     y /= div
     return y
+
+
+def _trunc_div(a, b):
+    """a / b rounded toward zero, exactly, for integer arrays (floor division, then one up
+    where it rounded a negative non-integer quotient down)."""
+    q = a // b
+    q += (a % b != 0) & ((a < 0) != (b < 0))
+    return q
 
 
 def avg_pool_backward(grad, shape, kernel, stride, padding, ceil_mode=False,
@@ -316,16 +326,26 @@ def fractional_intervals(u, n, k, n_out, dtype):
 
 
 def fractional_max_forward(x, kernel, outs, samples):
-    """(out, indices) of fractional max pooling over the last 2 dims: windows of size
-    ``kernel`` at fractional_intervals' starts, drawn per plane from samples (..., 2)
-    (sample 0 moves the columns, sample 1 the rows, as torch)."""
-    h, w = x.shape[-2:]
-    lead = x.shape[:-2]
-    (kh, kw), (oh, ow) = kernel, outs
-    rows = fractional_intervals(samples[..., 1], h, kh, oh, x.dtype)[..., None] + np.arange(kh)
-    cols = fractional_intervals(samples[..., 0], w, kw, ow, x.dtype)[..., None] + np.arange(kw)
-    flat = rows[..., :, None, :, None] * w + cols[..., None, :, None, :]  # (..., oh, ow, kh, kw)
-    flat = flat.reshape(lead + (oh, ow, kh * kw))
-    win = np.take_along_axis(x.reshape(lead + (h * w,)), flat.reshape(lead + (oh * ow * kh * kw,)),
-                             axis=-1)
+    """(out, indices) of fractional max pooling over the last d = len(kernel) dims: windows
+    of size ``kernel`` at fractional_intervals' starts, drawn per plane from samples (..., d).
+    As torch, in 2-d sample 0 moves the columns and sample 1 the rows; in 3-d samples 0, 1, 2
+    move (T, H, W)."""
+    d = len(kernel)
+    sizes = x.shape[x.ndim - d:]
+    lead = x.shape[:x.ndim - d]
+    which = (1, 0) if d == 2 else tuple(range(d))
+    plane = np.cumprod((1,) + tuple(sizes[:0:-1]))[::-1]  # row-major strides of a plane
+    flat = np.zeros((), np.int64)
+    for a in range(d):
+        starts = fractional_intervals(samples[..., which[a]], sizes[a], kernel[a], outs[a],
+                                      x.dtype)
+        pos = starts[..., None] + np.arange(kernel[a])  # (..., out_a, k_a)
+        shape = [1] * (2 * d)
+        shape[a], shape[d + a] = outs[a], kernel[a]
+        flat = flat + pos.reshape(lead + tuple(shape)) * int(plane[a])
+    n_win = math.prod(kernel)
+    flat = np.broadcast_to(flat, lead + tuple(outs) + tuple(kernel)).reshape(
+        lead + tuple(outs) + (n_win,))
+    win = np.take_along_axis(x.reshape(lead + (math.prod(sizes),)),
+                             flat.reshape(lead + (math.prod(outs) * n_win,)), axis=-1)
     return _first_max(win.reshape(flat.shape), flat)

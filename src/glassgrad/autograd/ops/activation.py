@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function, register
-from ..tensor import as_tensor
+from ..tensor import Tensor, as_tensor
 from ._masks import _raw, _select
 from ._special import erf
 from .elementwise import _floating, _in_place
@@ -14,6 +14,22 @@ from .unary import _INV_SQRT_2, _INV_SQRT_2PI, _SQRT_2_OVER_PI, _erf, _sigmoid, 
 
 
 # ------------------------------------------------------------------------------ activations
+def _on_graph(g, x):
+    """Under create_graph, the gradient g of a piecewise-linear op made a function of x too
+    (plus a select that picks no cell: 0 in value and in gradient), so a further grad with
+    respect to x is zeros, as torch's, rather than a 'does not require grad' error."""
+    if isinstance(g, Tensor) and isinstance(x, Tensor) and x.requires_grad and not (
+            g.requires_grad):
+        return g + np.where(np.zeros(x.shape, bool), x, 0)
+    return g
+
+
+def _negative(x):
+    """min(x, 0) for the exp of the elu family's backward, its own derivative 0 at x = 0 (a
+    select on x < 0, not min's tie split), so the second derivative there is 0 as torch's."""
+    return np.where(_raw(x) < 0, x, 0)
+
+
 @register("leaky_relu")
 class LeakyRelu(Function):
     """out = x if x > 0 else slope * x."""
@@ -29,7 +45,7 @@ class LeakyRelu(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return np.where(x > 0, grad, grad * ctx.slope), None
+        return _on_graph(np.where(x > 0, grad, grad * ctx.slope), x), None
 
 
 @register("elu")
@@ -47,7 +63,7 @@ class Elu(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return np.where(x > 0, grad, grad * ctx.alpha * np.exp(np.minimum(x, 0))), None
+        return np.where(x > 0, grad, grad * ctx.alpha * np.exp(_negative(x))), None
 
 
 @register("gelu")
@@ -130,9 +146,9 @@ class Hardtanh(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        x = _raw(x)
-        return _select(grad, (x > ctx.lo) & (x < ctx.hi)), None, None
+        (t,) = ctx.saved_tensors
+        x = _raw(t)
+        return _on_graph(_select(grad, (x > ctx.lo) & (x < ctx.hi)), t), None, None
 
 
 def _relu(input, inplace=False):
@@ -144,6 +160,16 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     if inplace:
         return _in_place("leaky_relu_", leaky_relu, input, negative_slope)
     return LeakyRelu.apply(_floating("leaky_relu", input), negative_slope)
+
+
+def relu_(input):
+    """F.relu_: relu written into input (recorded on the graph); returns input."""
+    return _relu(input, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """F.leaky_relu_: leaky_relu written into input (recorded on the graph); returns input."""
+    return leaky_relu(input, negative_slope, inplace=True)
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -176,6 +202,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if inplace:
         return _in_place("hardtanh_", hardtanh, input, min_val, max_val)
     x = as_tensor(input)
+    if x._data.dtype.kind == "b":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
     lo, hi = float(min_val), float(max_val)
     if x._data.dtype.kind != "f":  # torch clamps an integer tensor with the bounds cast to it
         lo, hi = (np.asarray(b).astype(x._data.dtype) for b in (lo, hi))
@@ -187,10 +215,10 @@ def relu6(input, inplace=False):
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
-
 TENSOR_METHODS = {}
 TORCH_FUNCTIONS = {}
 FUNCTIONAL = {
     "relu": _relu, "leaky_relu": leaky_relu, "elu": elu, "gelu": gelu, "silu": silu,
-    "softplus": softplus, "hardtanh": hardtanh, "relu6": relu6,
+    "softplus": softplus, "hardtanh": hardtanh, "relu6": relu6, "relu_": relu_,
+    "leaky_relu_": leaky_relu_,
 }

@@ -14,7 +14,7 @@ from ... import random as _random
 from ..function import Function, register
 from ..tensor import as_tensor
 from ._masks import _raw, _select
-from .activation import elu, hardtanh, leaky_relu
+from .activation import _negative, _on_graph, elu, hardtanh, leaky_relu
 from .elementwise import _floating, _in_place, promote
 from .unary import _sigmoid
 
@@ -123,7 +123,7 @@ class Selu(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        neg = grad * (_SELU_SCALE * _SELU_ALPHA) * np.exp(np.minimum(x, 0))
+        neg = grad * (_SELU_SCALE * _SELU_ALPHA) * np.exp(_negative(x))
         return np.where(_raw(x) > 0, grad * _SELU_SCALE, neg)
 
 
@@ -144,7 +144,7 @@ class Celu(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         inv = 1 / _f32(ctx.alpha)
-        neg = grad * (inv * ctx.alpha) * np.exp(np.minimum(x, 0) * inv)
+        neg = grad * (inv * ctx.alpha) * np.exp(_negative(x) * inv)
         return np.where(_raw(x) > 0, grad, neg), None
 
 
@@ -200,7 +200,7 @@ class Threshold(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return _select(grad, _raw(x) > ctx.threshold), None, None
+        return _on_graph(_select(grad, _raw(x) > ctx.threshold), x), None, None
 
 
 @register("softshrink")
@@ -218,9 +218,9 @@ class Softshrink(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        x = _raw(x)
-        return _select(grad, (x > ctx.lambd) | (x < -ctx.lambd)), None
+        (t,) = ctx.saved_tensors
+        x = _raw(t)
+        return _on_graph(_select(grad, (x > ctx.lambd) | (x < -ctx.lambd)), t), None
 
 
 @register("hardshrink")
@@ -237,9 +237,9 @@ class Hardshrink(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        x = _raw(x)
-        return _select(grad, (x > ctx.lambd) | (x < -ctx.lambd)), None
+        (t,) = ctx.saved_tensors
+        x = _raw(t)
+        return _on_graph(_select(grad, (x > ctx.lambd) | (x < -ctx.lambd)), t), None
 
 
 # ------------------------------------------------------------------------------ functions
@@ -355,6 +355,9 @@ def glu(input, dim=-1):
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Randomized leaky relu. Training: input * a where input <= 0, a ~ U(lower, upper) per
     element (from glassgrad's seeded generator); eval: leaky_relu with slope (lower+upper)/2."""
+    if lower > upper:
+        raise RuntimeError(f"rrelu: Lower bound should be less than or equal to the upper "
+                           f"bound (lower={lower}, upper={upper})")
     if inplace:
         return _in_place("rrelu_", rrelu, input, lower, upper, training)
     x = _floating("rrelu", input)

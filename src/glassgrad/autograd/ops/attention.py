@@ -47,6 +47,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         k = _repeat_heads(k, hq // hk)
         v = _repeat_heads(v, hq // v.shape[-3])
     n_l, n_s = q.shape[-2], k.shape[-2]
+    _check_batch(op, q, k, v, attn_mask)
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
     if is_causal:
         if attn_mask is not None:
@@ -72,6 +73,21 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     return Attention.apply(q, k, v, mask, scale, drop)
 
 
+def _check_batch(op, q, k, v, attn_mask):
+    """The batch dims of q, k, v (and the mask's) must broadcast: RuntimeError, as torch."""
+    shapes = [tuple(q.shape[:-2]), tuple(k.shape[:-2]), tuple(v.shape[:-2])]
+    if attn_mask is not None:
+        shapes.append(tuple(np.shape(attn_mask._data if isinstance(attn_mask, Tensor)
+                                     else attn_mask))[:-2])
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        names = ("query", "key", "value", "attn_mask")
+        given = ", ".join(f"{n} {s}" for n, s in zip(names, shapes))
+        raise RuntimeError(f"{op}: the batch dims (all but the last two) must broadcast; got "
+                           f"{given}") from None
+
+
 def _probabilities(q, k, mask, scale, dead=None):
     """softmax(q k^T scale + mask) over the last dim, a fully masked row all zeros; the rows
     that are fully masked. Arrays or Tensors (create_graph)."""
@@ -83,7 +99,7 @@ def _probabilities(q, k, mask, scale, dead=None):
         return where(dead, zero, softmax(where(dead, zero, s), -1)), dead
     dead = np.isneginf(s).all(axis=-1, keepdims=True)
     s = np.where(dead, 0, s)
-    e = np.exp(s - s.max(axis=-1, keepdims=True))
+    e = np.exp(s - s.max(axis=-1, keepdims=True, initial=-np.inf))  # S = 0: no keys, zeros
     return np.where(dead, 0, e / e.sum(axis=-1, keepdims=True)), dead
 
 

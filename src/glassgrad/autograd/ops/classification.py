@@ -222,17 +222,19 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     probabilities), over the class dim: 0 for (C,) input, else 1 for (N, C, d1, ...)."""
     op = "cross_entropy"
     reduction = _reduction(op, reduction, size_average, reduce)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got "
-                         f"{label_smoothing}")
+    if not label_smoothing <= 1.0:
+        raise RuntimeError(f"{op}: label_smoothing must be between 0.0 and 1.0, got "
+                           f"{label_smoothing}")
+    label_smoothing = max(label_smoothing, 0.0)  # torch ignores a negative one
     x, t = _class_input(input, target)
     c = x.shape[_class_dim(op, x)]
     w = _class_weight(op, weight, x, c)
     if t.dtype.kind == "f" and t.shape != x.shape:
-        raise TypeError(f"{op}: target must be integer class indices of shape "
-                        f"{x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()} or class "
-                        f"probabilities of the input's shape {x.shape}; got a {t.dtype} "
-                        f"target of shape {t.shape}")
+        raise RuntimeError(f"{op}: expected target dtype to be Long or Byte, but got {t.dtype}: "
+                           f"target must be integer class indices of shape "
+                           f"{x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()} or class "
+                           f"probabilities of the input's shape {x.shape}; got a {t.dtype} "
+                           f"target of shape {t.shape}")
     return CrossEntropy.apply(x, t, w, int(ignore_index), reduction, float(label_smoothing))
 
 

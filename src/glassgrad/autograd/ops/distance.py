@@ -1,4 +1,4 @@
-"""Distances and encodings: normalize, cosine_similarity, pairwise_distance (composed from
+"""Distances and encodings: normalize, cosine_similarity, pairwise_distance, pdist (composed from
 the norm and elementwise ops, so twice differentiable), one_hot, and embedding (rows of a
 weight matrix at integer indices)."""
 
@@ -68,6 +68,30 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return (a - b + eps).norm(p, dim, keepdim=keepdim)
 
 
+def pdist(input, p=2.0):
+    """The p-norm distance between each pair of rows i < j of an (N, M) input, in row-major
+    pair order: N (N - 1) / 2 values (composed from indexing and the norm op)."""
+    x = as_tensor(input)
+    if x.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {x.ndim}D")
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"pdist only supports floating-point dtypes, got {x.dtype}")
+    if p < 0:
+        raise RuntimeError(f"pdist only supports non-negative p values, got {p}")
+    i, j = np.triu_indices(x.shape[0], 1)
+    diff = getitem(x, i) - getitem(x, j)
+    if p == 0:  # the count of nonzero differences: a zero gradient, as torch (not none)
+        count = Tensor((diff._data != 0).sum(1).astype(x.dtype))
+        return count + (where(np.isfinite(diff._data), diff, 0) * 0).sum(1)
+    if p == float("inf"):  # torch's gradient: sign(diff) at every tied maximum, not shared
+        a = diff.abs()
+        raw = a._data
+        top = raw.max(axis=1, initial=0.0)
+        keep = (raw == top[:, None]) & np.isfinite(raw)
+        return Tensor(top) + where(keep, a - a.detach(), 0).sum(1)
+    return diff.norm(p, 1)
+
+
 # ------------------------------------------------------------------------------ encodings
 class _OneHotError(TypeError, RuntimeError):
     """torch raises RuntimeError for a non-int64 index tensor; TypeError is glassgrad's."""
@@ -134,8 +158,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         raise IndexError(f"{op}: index {bad} is out of range for {v} embeddings")
     if padding_idx is not None:
         if not -v <= padding_idx < v:
-            raise ValueError(f"{op}: padding_idx {padding_idx} must be within num_embeddings "
-                             f"({v})")
+            # torch asserts this (AssertionError), also under python -O
+            raise AssertionError(f"{op}: Padding_idx must be within num_embeddings: "
+                                 f"padding_idx {padding_idx}, num_embeddings {v}")
         padding_idx %= v
     if max_norm is not None:
         _renorm_rows(w, idx, float(max_norm), norm_type)
@@ -154,8 +179,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
 TENSOR_METHODS = {}
 TORCH_FUNCTIONS = {"cosine_similarity": cosine_similarity,
-                   "pairwise_distance": pairwise_distance}
+                   "pairwise_distance": pairwise_distance, "pdist": pdist}
 FUNCTIONAL = {"embedding": embedding, "normalize": normalize,
               "cosine_similarity": cosine_similarity, "pairwise_distance": pairwise_distance,
-              "one_hot": one_hot}
+              "one_hot": one_hot, "pdist": pdist}
 NUMPY_FUNCTIONS = {}

@@ -177,6 +177,9 @@ def affine_grid(theta, size, align_corners=None):
     if k not in (2, 3):
         raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
                                   f"affine transforms, respectively. Got size {list(size)}.")
+    if t.ndim == 3 and tuple(t.shape[1:]) == (k, k + 1) and t.shape[0] != size[0]:
+        raise RuntimeError(f"affine_grid: theta has a batch of {t.shape[0]} matrices, but size "
+                           f"{list(size)} asks for N = {size[0]}")
     if t.ndim != 3 or tuple(t.shape) != (size[0], k, k + 1):
         raise ValueError(f"Expected a batch of {k}D affine matrices of shape Nx{k}x{k + 1} for "
                          f"size {list(size)}. Got {list(t.shape)}.")

@@ -144,7 +144,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """0.5 d^2 where |d| < delta, else delta (|d| - delta / 2); d = input - target."""
     reduction = _reduction("huber_loss", reduction)
     if not delta > 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+        raise RuntimeError(f"huber_loss does not support non-positive values for delta, got "
+                           f"{delta}")
     return _pointwise("huber_loss", input, target, reduction, float(delta), weight)
 
 
@@ -152,7 +153,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     """0.5 d^2 / beta where |d| < beta, else |d| - beta / 2; beta = 0 is l1_loss."""
     reduction = _reduction("smooth_l1_loss", reduction, size_average, reduce)
     if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must not be negative, got {beta}")
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got "
+                           f"{beta}")
     if beta == 0:
         return _pointwise("l1_loss", input, target, reduction)
     return _pointwise("smooth_l1_loss", input, target, reduction, float(beta))

@@ -52,9 +52,16 @@ def _moments(x, axes):
     """
     first = _raw(x)[tuple(slice(0, 1) if i in axes else slice(None) for i in range(x.ndim))]
     d = x - first
-    shift = d.mean(axis=axes, keepdims=True)
+    n = _count(x, axes)  # 0 for an empty slice: every sum is 0, and so are the statistics
+    shift = d.sum(axis=axes, keepdims=True) / n
     xc = d - shift
-    return first + shift, _psum(xc, xc, axes) / (_numel(x) // _numel(shift)), xc
+    return first + shift, _psum(xc, xc, axes) / n, xc
+
+
+def _count(x, axes):
+    """The number of values per statistic over ``axes``, at least 1 (so an empty input divides
+    nothing by zero: its result is empty, as torch's)."""
+    return max(int(np.prod([x.shape[a] for a in axes])), 1)
 
 
 def _save(ctx, x, weight, xhat, out):
@@ -89,7 +96,9 @@ class BatchNorm(Function):
         if training:
             mean, var, xc = _moments(x, axes)
             ctx.running = None
-            n = x.size // x.shape[1]
+            n = x.size // max(x.shape[1], 1)
+            if n == 0:  # an empty batch leaves the running statistics alone, as torch
+                running_mean = running_var = None
             if running_mean is not None:
                 running_mean *= 1 - momentum
                 running_mean += momentum * mean.reshape(-1)
@@ -122,7 +131,7 @@ class BatchNorm(Function):
             xhat = xc * invstd
         else:
             xhat, invstd = ctx.xhat, ctx.invstd
-        n = _numel(x) // x.shape[1]
+        n = _count(x, axes)
         g_sum = grad.sum(axis=axes, keepdims=True)
         g_xhat = _psum(grad, xhat, axes)
         gx = None
@@ -170,7 +179,7 @@ class LayerNorm(Function):
             xhat = xc * invstd
         else:
             xhat, invstd = ctx.xhat, ctx.invstd
-        n = _numel(x) // _numel(invstd)
+        n = _count(x, axes)
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
             gh = grad if w is None else grad * w
@@ -216,12 +225,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                     ("weight", weight), ("bias", bias)):
         _check_vector(op, name, t, c)
     if training:
-        if x.numel() // max(c, 1) <= 1:
+        if x.numel() // max(c, 1) == 1:  # an empty batch is fine (an empty result)
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {x.shape}")
     elif running_mean is None or running_var is None:
-        raise ValueError(f"{op}: running_mean and running_var are needed in eval mode "
-                         "(training=False)")
+        which = "running_mean" if running_mean is None else "running_var"
+        raise RuntimeError(f"{which} must be defined in evaluation mode ({op} with "
+                           "training=False)")
     stats = [t._data if isinstance(t, Tensor) else t for t in (running_mean, running_var)]
     out = BatchNorm.apply(x, _optional(weight), _optional(bias), *stats, bool(training),
                           float(momentum), float(eps))

@@ -44,7 +44,7 @@ class GroupNorm(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, groups, eps):
         ctx.groups, ctx.eps = groups, eps
-        _, var, xc = _moments(x.reshape(x.shape[0], groups, -1), (2,))
+        _, var, xc = _moments(_grouped(x, groups), (2,))
         ctx.invstd = 1.0 / np.sqrt(var + eps)
         ctx.xhat = xhat = (xc * ctx.invstd).reshape(x.shape)
         shape = _channel_shape(x)
@@ -56,9 +56,9 @@ class GroupNorm(Function):
     @staticmethod
     def backward(ctx, grad):
         x, w = ctx.saved_tensors[:2]
-        n, g = x.shape[0], ctx.groups
+        g = ctx.groups
         if isinstance(x, Tensor):  # create_graph: rebuild xhat from x so it is differentiable
-            _, var, xc = _moments(x.reshape(n, g, -1), (2,))
+            _, var, xc = _moments(_grouped(x, g), (2,))
             invstd = 1.0 / np.sqrt(var + ctx.eps)
             xhat = (xc * invstd).reshape(x.shape)
         else:
@@ -66,9 +66,9 @@ class GroupNorm(Function):
         axes = (0,) + tuple(range(2, x.ndim))
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
-            gh = (grad if w is None else grad * w.reshape(_channel_shape(x))).reshape(n, g, -1)
-            xg = xhat.reshape(n, g, -1)
-            m = xg.shape[-1]
+            gh = _grouped(grad if w is None else grad * w.reshape(_channel_shape(x)), g)
+            xg = _grouped(xhat, g)
+            m = max(xg.shape[-1], 1)
             gx = invstd * (gh - gh.sum(axis=2, keepdims=True) / m
                            - xg * (_psum(gh, xg, (2,)) / m))
             gx = gx.reshape(x.shape)
@@ -81,6 +81,12 @@ class GroupNorm(Function):
     def release(self):
         super().release()
         self.xhat = self.invstd = None
+
+
+def _grouped(x, groups):
+    """The (N, groups, rest) view of an (N, C, ...) array or Tensor (also when empty)."""
+    n = x.shape[0]
+    return x.reshape(n, groups, int(np.prod(x.shape[1:])) // groups)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
@@ -97,8 +103,6 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                            f"num_groups={num_groups}")
     for name, t in (("weight", weight), ("bias", bias)):
         _check_vector("group_norm", name, t, c)
-    if x.numel() == 0:
-        raise RuntimeError(f"group_norm: expected a non-empty input, got shape {tuple(x.shape)}")
     return GroupNorm.apply(x, _optional(weight), _optional(bias), int(num_groups), float(eps))
 
 
@@ -122,16 +126,19 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
             raise RuntimeError("Expected running_mean and running_var to be defined when "
                                "use_input_stats is false")
         return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
-    spatial = x.numel() // max(x.shape[0] * c, 1)
-    if spatial <= 1:
+    spatial = int(np.prod(x.shape[2:]))
+    if spatial == 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size "
                          f"{list(x.shape)}")
     out = GroupNorm.apply(x, _optional(weight), _optional(bias), c, float(eps))
     for t, unbiased in ((running_mean, False), (running_var, True)):
-        if t is None:
+        if t is None or (spatial == 0 and x.shape[0]):  # nothing to average: as torch
             continue
         data = x._data.reshape(*x.shape[:2], spatial)
-        stat = data.var(axis=-1, ddof=1) if unbiased else data.mean(axis=-1)
+        if x.shape[0] == 0:  # the mean over no samples: NaN, as torch
+            stat = np.full((1, c), np.nan)
+        else:
+            stat = data.var(axis=-1, ddof=1) if unbiased else data.mean(axis=-1)
         arr = t._data if isinstance(t, Tensor) else t
         arr *= 1 - momentum
         arr += (momentum * stat.mean(axis=0)).astype(arr.dtype)

@@ -91,9 +91,11 @@ def _pad_map(mode, n, b, a, d):
                            f"of dim {d}")
     if mode == "replicate" and n == 0:
         raise RuntimeError(f"pad: replicate padding needs a non-empty dim {d}")
-    if mode == "circular" and max(b, a) > n:
+    if mode == "circular" and max(b, a) > n and n + b + a:
         raise RuntimeError(f"pad: circular padding ({b}, {a}) may wrap around at most once; "
                            f"dim {d} has size {n}")
+    if mode == "circular" and n + b + a == 0:  # cropped to nothing: empty, as torch
+        return np.arange(0)
     j = np.arange(-b, n + a)
     if mode == "reflect":
         return np.abs(n - 1 - np.abs(n - 1 - np.abs(j)))

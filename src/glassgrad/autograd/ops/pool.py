@@ -228,13 +228,17 @@ def _avg_pool(cls, d, input, kernel_size, stride, padding, ceil_mode, count_incl
               divisor_override):
     op = cls.op
     x = _input(input, d, op)
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating point input, got dtype {x.dtype}")
+    if x.dtype.kind != "f" and x.dtype != np.int64:  # torch's CPU kernels: float or int64
+        raise NotImplementedError(f'"{op}" not implemented for dtype {x.dtype} (floating '
+                                  f"point or int64 input)")
     k, s, p, _ = _window(d, op, kernel_size, stride, padding)
     if divisor_override is not None and int(divisor_override) == 0:
         raise RuntimeError(f"{op}: divisor must be not zero")
     div = None if divisor_override is None else int(divisor_override)
-    return cls.apply(x, (k, s, p, bool(ceil_mode), bool(count_include_pad), div))
+    geom = (k, s, p, bool(ceil_mode), bool(count_include_pad), div)
+    if x.dtype.kind != "f":  # int64 (as torch on CPU): the mean truncated toward 0, no gradient
+        return Tensor._from_op(P.avg_pool_forward(x._data, *geom, op=op), None, ())
+    return cls.apply(x, geom)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,

@@ -1,5 +1,7 @@
 """Pooling with computed windows: adaptive average and max pools (windows that tile the input
-into a given output size), power-average pools (lp_pool) and max-unpooling."""
+into a given output size; an output size of 0 gives an empty result), fractional max pools
+(2-d and 3-d), power-average pools (lp_pool; norm_type +-inf is the max / min of |x|, as
+torch) and max-unpooling."""
 
 from __future__ import annotations
 
@@ -10,7 +12,19 @@ from ..function import Function, register
 from ..tensor import Tensor, as_tensor
 from . import _pool_kernels as P
 from .linalg import matmul
-from .pool import _AVG, _avg_pool, _gather, _IndexedMax, _input, _ints, _window, _with_indices
+from .pool import (
+    _AVG,
+    _avg_pool,
+    _gather,
+    _IndexedMax,
+    _input,
+    _ints,
+    _window,
+    _with_indices,
+    max_pool1d,
+    max_pool2d,
+    max_pool3d,
+)
 
 
 @register("adaptive_max_pool1d")
@@ -25,10 +39,22 @@ class AdaptiveMaxPool2d(_IndexedMax):
     spatial = 2
 
 
+@register("adaptive_max_pool3d")
+class AdaptiveMaxPool3d(_IndexedMax):
+    __slots__ = ()
+    spatial = 3
+
+
 @register("fractional_max_pool2d")
 class FractionalMaxPool2d(_IndexedMax):
     __slots__ = ()
     spatial = 2
+
+
+@register("fractional_max_pool3d")
+class FractionalMaxPool3d(_IndexedMax):
+    __slots__ = ()
+    spatial = 3
 
 
 # ------------------------------------------------------------------------------ max unpool
@@ -86,7 +112,7 @@ def _adaptive_avg(d, op, input, output_size):
         raise RuntimeError(f"{op}: expected a floating point input, got dtype {x.dtype}")
     outs = _output_size(output_size, x, d, op)
     sizes = x.shape[x.ndim - d:]
-    if all(n % o == 0 for n, o in zip(sizes, outs, strict=True)) and min(outs) > 0:
+    if min(outs) > 0 and all(n % o == 0 for n, o in zip(sizes, outs, strict=True)):
         k = tuple(n // o for n, o in zip(sizes, outs, strict=True))
         return _AVG[d].apply(x, (k, k, (0,) * d, False, True, None))
     # overlapping windows: the mean is separable, one matrix product per axis
@@ -120,11 +146,16 @@ def _adaptive_max(cls, input, output_size, return_indices):
     d, op = cls.spatial, cls.op
     x = _input(input, d, op)
     outs = _output_size(output_size, x, d, op)
-    if min(outs) < 1:
-        raise RuntimeError(f"{op}: output_size must be positive, got {outs}")
     sink = []
-    out = cls.apply(x, lambda a: (*P.adaptive_max_forward(a, outs), False), sink)
+    out = cls.apply(x, lambda a: (*_adaptive_max_kernel(a, outs), False), sink)
     return (out, Tensor._from_op(sink[0].astype(np.int64), None, ())) if return_indices else out
+
+
+def _adaptive_max_kernel(a, outs):
+    if min(outs) == 0:  # an empty output (torch allows it), no windows
+        shape = a.shape[:a.ndim - len(outs)] + outs
+        return np.zeros(shape, a.dtype), np.zeros(shape, np.int64)
+    return P.adaptive_max_forward(a, outs)
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
@@ -137,44 +168,64 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     return _adaptive_max(AdaptiveMaxPool2d, input, output_size, return_indices)
 
 
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max over adaptive windows of (D, H, W) (adaptive_avg_pool3d's windows)."""
+    return _adaptive_max(AdaptiveMaxPool3d, input, output_size, return_indices)
+
+
 def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
                           return_indices=False, _random_samples=None):
     """Max over kernel_size windows at pseudo-random fractional strides (Graham, 2014) that
     give output_size (or input size * output_ratio). The window starts come from
     ``_random_samples`` (N, C, 2) in [0, 1), drawn from glassgrad's seeded generator when
     not given."""
-    op = "fractional_max_pool2d"
-    x = _input(input, 2, op)
-    k = _ints(kernel_size, 2, "kernel_size", op)
+    return _fractional(FractionalMaxPool2d, input, kernel_size, output_size, output_ratio,
+                       return_indices, _random_samples)
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """fractional_max_pool2d over (T, H, W); ``_random_samples`` is (N, C, 3)."""
+    return _fractional(FractionalMaxPool3d, input, kernel_size, output_size, output_ratio,
+                       return_indices, _random_samples)
+
+
+def _fractional(cls, input, kernel_size, output_size, output_ratio, return_indices,
+                _random_samples):
+    d, op = cls.spatial, cls.op
+    x = _input(input, d, op)
+    k = _ints(kernel_size, d, "kernel_size", op)
+    sizes = x.shape[x.ndim - d:]
     if output_size is None:
         if output_ratio is None:
             raise ValueError(f"{op} requires specifying either an output_size or an "
                              f"output_ratio")
-        ratio = _pair_float(output_ratio)
-        output_size = tuple(int(n * r) for n, r in zip(x.shape[-2:], ratio, strict=True))
-    outs = _ints(output_size, 2, "output_size", op)
-    for n, kk, o, what in zip(x.shape[-2:], k, outs, ("height", "width"), strict=True):
-        if o + kk - 1 > n:
+        ratio = _floats(output_ratio, d)
+        output_size = tuple(int(n * r) for n, r in zip(sizes, ratio, strict=True))
+    outs = _ints(output_size, d, "output_size", op)
+    strict = d == 3  # torch's 3-d kernel needs output + kernel - 1 < input, strictly
+    for n, kk, o, what in zip(sizes, k, outs, ("time", "height", "width")[3 - d:], strict=True):
+        if o + kk - 1 > n - strict:
             raise RuntimeError(f"{op}: output {what} {o} with kernel size {kk} is too large "
-                               f"for input {what} {n} (output + kernel - 1 must be <= input)")
-    planes = x.shape[:-2] if x.ndim == 4 else (1,) + x.shape[:-2]
+                               f"for input {what} {n} (output + kernel - 1 must be "
+                               f"{'<' if strict else '<='} input)")
+    planes = x.shape[:-d] if x.ndim == d + 2 else (1,) + x.shape[:-d]
     if _random_samples is None:
-        samples = _random.unit_uniform(_random.default_generator(), planes + (2,), x.dtype)
+        samples = _random.unit_uniform(_random.default_generator(), planes + (d,), x.dtype)
     else:
         samples = np.asarray(as_tensor(_random_samples)._data, x.dtype)
-        if samples.shape != planes + (2,):
-            raise RuntimeError(f"{op}: expected _random_samples of shape {planes + (2,)}, got "
+        if samples.shape != planes + (d,):
+            raise RuntimeError(f"{op}: expected _random_samples of shape {planes + (d,)}, got "
                                f"{samples.shape}")
-    if x.ndim == 3:
+    if x.ndim == d + 1:
         samples = samples[0]
     sink = []
-    out = FractionalMaxPool2d.apply(
-        x, lambda a: (*P.fractional_max_forward(a, k, outs, samples), False), sink)
+    out = cls.apply(x, lambda a: (*P.fractional_max_forward(a, k, outs, samples), False), sink)
     return (out, Tensor._from_op(sink[0].astype(np.int64), None, ())) if return_indices else out
 
 
-def _pair_float(v):
-    return tuple(float(a) for a in v) if isinstance(v, (tuple, list)) else (float(v),) * 2
+def _floats(v, d):
+    return tuple(float(a) for a in v) if isinstance(v, (tuple, list)) else (float(v),) * d
 
 
 def _lp_pool(d, input, norm_type, kernel_size, stride, ceil_mode):
@@ -183,10 +234,19 @@ def _lp_pool(d, input, norm_type, kernel_size, stride, ceil_mode):
     op = f"lp_pool{d}d"
     k = _ints(kernel_size, d, "kernel_size", op)
     x = as_tensor(input)
+    if isinstance(norm_type, (int, float)) and abs(norm_type) == float("inf"):
+        # the limits: the max of |x| over each window (+inf), or its min (-inf)
+        pool = _MAX[d]
+        if norm_type > 0:
+            return pool(x.abs(), k, stride, 0, 1, ceil_mode)
+        return -pool(-x.abs(), k, stride, 0, 1, ceil_mode)
     out = _avg_pool(_AVG[d], d, x ** norm_type, k, stride, 0, ceil_mode, True, None)
     # torch: sign(out) * relu(|out|), which is out with a zero gradient where out = 0
     out = np.where(out._data != 0, out, 0)
     return (out * float(np.prod(k))) ** (1.0 / norm_type)
+
+
+_MAX = {1: max_pool1d, 2: max_pool2d, 3: max_pool3d}
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
@@ -258,9 +318,12 @@ TORCH_FUNCTIONS = {"adaptive_avg_pool1d": adaptive_avg_pool1d,
 FUNCTIONAL = {
     "adaptive_avg_pool1d": adaptive_avg_pool1d, "adaptive_avg_pool2d": adaptive_avg_pool2d,
     "adaptive_avg_pool3d": adaptive_avg_pool3d, "adaptive_max_pool1d": adaptive_max_pool1d,
-    "adaptive_max_pool2d": adaptive_max_pool2d, "lp_pool1d": lp_pool1d, "lp_pool2d": lp_pool2d,
+    "adaptive_max_pool2d": adaptive_max_pool2d, "adaptive_max_pool3d": adaptive_max_pool3d,
+    "lp_pool1d": lp_pool1d, "lp_pool2d": lp_pool2d,
     "lp_pool3d": lp_pool3d, "max_unpool1d": max_unpool1d, "max_unpool2d": max_unpool2d,
     "max_unpool3d": max_unpool3d, "fractional_max_pool2d": fractional_max_pool2d,
+    "fractional_max_pool3d": fractional_max_pool3d,
 }
 FUNCTIONAL.update({f"{name}_with_indices": _with_indices(FUNCTIONAL[name]) for name in (
-    "adaptive_max_pool1d", "adaptive_max_pool2d", "fractional_max_pool2d")})
+    "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d",
+    "fractional_max_pool2d", "fractional_max_pool3d")})

@@ -211,7 +211,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         n_out = [math.floor(float(n) * s) for n, s in zip(n_in, scales)]
         if recompute_scale_factor or mode == "area":
             scales = [None] * k
-    if any(n <= 0 for n in n_out):
+    if any(n < 0 for n in n_out) or (mode != "area" and 0 in n_out):  # area: empty is fine
         raise RuntimeError(f"interpolate: input size {tuple(n_in)} gives an output size "
                            f"{tuple(n_out)}; it should be greater than 0")
     if min(n_in) == 0:

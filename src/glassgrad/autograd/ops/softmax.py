@@ -3,11 +3,14 @@
 Each subtracts the maximum before exponentiating, so large logits (+-1e4) do not overflow.
 logsumexp reduces as the reductions in reduce.py do: ``dim`` is None (every dim), an int or
 a tuple, with ``keepdim``, and numpy's ``axis``/``keepdims`` as aliases; integer inputs are
-computed in the default float dtype. softmax and log_softmax need one int ``dim`` (no
-implicit choice) and a floating input, and keep the input's shape.
+computed in the default float dtype. softmax and log_softmax take one int ``dim`` (without
+it torch's deprecated implicit choice, with a warning) and a floating input (or ``dtype``),
+and keep the input's shape.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -56,10 +59,16 @@ def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 # ------------------------------------------------------------------------------ softmax
+def implicit_softmax_dim(name, ndim, stacklevel=3):
+    """torch's legacy choice when softmax & co. get no dim: 0 for 0-, 1- and 3-D input, else 1,
+    with its deprecation warning (``stacklevel`` as for warnings.warn, from the caller of
+    this function: 3 is the caller of softmax)."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
 def _softmax_axis(name, x, dim):
-    if dim is None:
-        raise TypeError(f"{name}: dim is required (e.g. {name}(x, dim=-1)) for input of shape "
-                        f"{x.shape}; torch's implicit choice of dim is deprecated")
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{name}: dim must be an int, got {dim!r}")
     _floating(x, name)
@@ -76,7 +85,8 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        # initial: an empty dim gives an empty result, as torch
+        e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))
         out = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
         return out
@@ -96,8 +106,9 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        shifted = x - x.max(axis=axis, keepdims=True)
-        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
+        with np.errstate(divide="ignore"):  # log(0) only where the dim is empty
+            out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(out)
         return out
 
@@ -109,20 +120,29 @@ class LogSoftmax(Function):
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(input) / sum(exp(input)) along dim; with ``dtype`` the input is cast to it first
-    (so integer inputs work too) and the gradient is cast back to the input's dtype."""
-    x = _cast(as_tensor(input), dtype)
+    (so integer inputs work too) and the gradient is cast back to the input's dtype. Without
+    dim, torch's deprecated implicit choice (implicit_softmax_dim), with its warning."""
+    x = as_tensor(input)
+    if dim is None:
+        dim = implicit_softmax_dim("softmax", x.ndim, _stacklevel)
+    x = _cast(x, dtype)
     return Softmax.apply(x, _softmax_axis("softmax", x, dim))
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """input - logsumexp(input) along dim; ``dtype`` casts the input first, as in softmax."""
-    x = _cast(as_tensor(input), dtype)
+    """input - logsumexp(input) along dim; ``dtype`` and a missing dim as in softmax."""
+    x = as_tensor(input)
+    if dim is None:
+        dim = implicit_softmax_dim("log_softmax", x.ndim, _stacklevel)
+    x = _cast(x, dtype)
     return LogSoftmax.apply(x, _softmax_axis("log_softmax", x, dim))
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """softmax(-input) along dim (cast to dtype first, when given)."""
     x = as_tensor(input)
+    if dim is None:
+        dim = implicit_softmax_dim("softmin", x.ndim, _stacklevel)
     if dtype is not None:
         x = x.to(dtype)
     return softmax(-x, dim)
@@ -149,13 +169,20 @@ def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
     return Tensor(onehot) - y.detach() + y
 
 
+def _required(name, dim):
+    if dim is None:  # only F.softmax & co. choose a dim implicitly
+        raise TypeError(f'{name}: dim is required ({name}() missing 1 required positional '
+                        f'arguments: "dim")')
+    return dim
+
+
 def _softmax_method(input, dim=None, dtype=None):
     """``x.softmax(dim, dtype)`` and ``torch.softmax``: dtype is the third positional."""
-    return softmax(input, dim, dtype=dtype)
+    return softmax(input, _required("softmax", dim), dtype=dtype)
 
 
 def _log_softmax_method(input, dim=None, dtype=None):
-    return log_softmax(input, dim, dtype=dtype)
+    return log_softmax(input, _required("log_softmax", dim), dtype=dtype)
 
 
 _SOFTMAX = {"logsumexp": logsumexp, "softmax": _softmax_method,

@@ -1,7 +1,7 @@
-"""Specs for pooling: max, average and adaptive max pools over 1, 2 and 3 spatial dims, and
-max-unpooling. Max pools get inputs without ties (values at least 0.05 apart), so the
-argmax is stable under gradcheck's nudges; ties are compared with torch in
-tests/test_pooling_more.py."""
+"""Specs for pooling: max, average and adaptive max pools over 1, 2 and 3 spatial dims,
+fractional max pools (2-d, 3-d) and max-unpooling. Max pools get inputs without ties (values
+at least 0.05 apart), so the argmax is stable under gradcheck's nudges; ties are compared with
+torch in tests/test_pooling_more.py."""
 
 from __future__ import annotations
 
@@ -65,6 +65,12 @@ for _d in (1, 2, 3):
 
 def _adaptive_cases(d):
     def cases(rng):
+        if d == 3:  # small: gradcheck costs a backward per element
+            return [Case((_distinct(rng, (1, 2) + (4,) * d),), {"output_size": 2}),
+                    Case((_distinct(rng, (1, 1, 5, 4, 3)),), {"output_size": (3, 3, 2)},
+                         "overlapping windows"),
+                    Case((_distinct(rng, (2, 3, 1, 3)),), {"output_size": (2, None, 1)},
+                         "unbatched, a size-1 dim")]
         return [Case((_distinct(rng, (2, 2) + (6,) * d),), {"output_size": 3}),
                 Case((_distinct(rng, (1, 2) + (7,) * d),), {"output_size": 4},
                      "overlapping windows"),
@@ -73,7 +79,7 @@ def _adaptive_cases(d):
     return cases
 
 
-for _d in (1, 2):
+for _d in (1, 2, 3):
     _fn, _torch = _functional(f"adaptive_max_pool{_d}d")
     spec(f"adaptive_max_pool{_d}d", _fn, _adaptive_cases(_d), _torch, gradgrad=True)
     WITHOUT_ZERO_D[f"adaptive_max_pool{_d}d"] = f"needs a ({_d + 1})-D or ({_d + 2})-D input"
@@ -127,3 +133,23 @@ def _fractional_torch(t, x, _random_samples, **k):
 spec("fractional_max_pool2d", lambda x, **k: F.fractional_max_pool2d(x, **k), _fractional_cases,
      _fractional_torch, gradgrad=True)
 WITHOUT_ZERO_D["fractional_max_pool2d"] = "needs a 3-D or 4-D input"
+
+
+def _fractional3d_cases(rng):
+    out = []
+    for shape, k, size in [((1, 2, 5, 6, 4), 2, (3, 4, 2)), ((1, 1, 4, 5, 4), (2, 3, 1), 2),
+                           ((1, 4, 5, 5), 2, (2, 3, 3))]:
+        planes = shape[:-3] if len(shape) == 5 else (1, shape[0])
+        kw = {"kernel_size": k, "output_size": size, "_random_samples": rng.random(planes + (3,))}
+        out.append(Case((_distinct(rng, shape),), kw, "unbatched" if len(shape) == 4 else ""))
+    return out
+
+
+def _fractional3d_torch(t, x, _random_samples, **k):
+    return t.nn.functional.fractional_max_pool3d(x, _random_samples=t.as_tensor(_random_samples),
+                                                 **k)
+
+
+spec("fractional_max_pool3d", lambda x, **k: F.fractional_max_pool3d(x, **k),
+     _fractional3d_cases, _fractional3d_torch, gradgrad=True)
+WITHOUT_ZERO_D["fractional_max_pool3d"] = "needs a 4-D or 5-D input"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 from ...autograd.gradcheck import gradcheck_report, gradgradcheck_report
@@ -36,8 +37,10 @@ def run(names=None, second_order=True):
                 checks.append((2, gradgradcheck_report))
             for order, check in checks:
                 try:
-                    rep = check(s.call(case), s.tensors(case), eps=s.eps, atol=s.atol,
-                                rtol=s.rtol)
+                    with warnings.catch_warnings():  # deprecation notes torch also gives
+                        warnings.simplefilter("ignore")
+                        rep = check(s.call(case), s.tensors(case), eps=s.eps, atol=s.atol,
+                                    rtol=s.rtol)
                     rows.append(Row(name, order, case.shapes(), rep.max_abs_err,
                                     rep.max_rel_err, rep.ok, rep.describe(), s.composed))
                 except Exception as e:  # an op that raises is a failure, reported as such
