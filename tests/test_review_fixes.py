@@ -178,3 +178,15 @@ def test_masked_fill_broadcasts_the_tensor_up_to_a_larger_mask_as_torch():
     assert out.shape == (2, 3, 2) and x.grad.tolist() == [[0.0, 2.0]] * 3
     with pytest.raises(RuntimeError, match="masked_fill_: the mask of shape"):
         (x * 1).masked_fill_(gg.ones(2, 3, 2, dtype=gg.bool), 1.0)
+
+
+@pytest.mark.parametrize("fn", [lambda x: x.relu(), lambda x: x.abs(),
+                                lambda x: gg.nn.functional.leaky_relu(x, 0.1),
+                                lambda x: gg.nn.functional.hardtanh(x)])
+def test_piecewise_linear_gradients_stay_on_the_graph_under_create_graph(fn):
+    """The second derivative of relu, abs, leaky_relu and hardtanh is 0, as torch's, not a
+    'does not require grad' error."""
+    x = gg.tensor([-1.5, 0.5, 2.0], requires_grad=True)
+    (g,) = gg.autograd.grad(fn(x).sum(), x, create_graph=True)
+    assert g.requires_grad
+    assert gg.autograd.grad(g.sum(), x)[0].tolist() == [0.0, 0.0, 0.0]

@@ -48,3 +48,12 @@ def _raw(a):
     """The ndarray behind a Tensor: masks and tie shares are constants, never graph nodes."""
     return a._data if isinstance(a, Tensor) else a
 
+
+def _on_graph(g, x):
+    """Under create_graph, the gradient g of a piecewise-linear op made a function of x too
+    (plus a select that picks no cell: 0 in value and in gradient), so a further grad with
+    respect to x is zeros, as torch's, rather than a 'does not require grad' error."""
+    if isinstance(g, Tensor) and isinstance(x, Tensor) and x.requires_grad and not (
+            g.requires_grad):
+        return g + np.where(np.zeros(x.shape, bool), x, 0)
+    return g

@@ -6,24 +6,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function, register
-from ..tensor import Tensor, as_tensor
-from ._masks import _raw, _select
+from ..tensor import as_tensor
+from ._masks import _on_graph, _raw, _select
 from ._special import erf
 from .elementwise import _floating, _in_place
 from .unary import _INV_SQRT_2, _INV_SQRT_2PI, _SQRT_2_OVER_PI, _erf, _sigmoid, relu
 
 
 # ------------------------------------------------------------------------------ activations
-def _on_graph(g, x):
-    """Under create_graph, the gradient g of a piecewise-linear op made a function of x too
-    (plus a select that picks no cell: 0 in value and in gradient), so a further grad with
-    respect to x is zeros, as torch's, rather than a 'does not require grad' error."""
-    if isinstance(g, Tensor) and isinstance(x, Tensor) and x.requires_grad and not (
-            g.requires_grad):
-        return g + np.where(np.zeros(x.shape, bool), x, 0)
-    return g
-
-
 def _negative(x):
     """min(x, 0) for the exp of the elu family's backward, its own derivative 0 at x = 0 (a
     select on x < 0, not min's tie split), so the second derivative there is 0 as torch's."""

@@ -14,7 +14,7 @@ import numpy as np
 from ... import _dtype
 from ..function import Function, register
 from ..tensor import Tensor, as_tensor
-from ._masks import _raw, _select, _sign
+from ._masks import _on_graph, _raw, _select, _sign
 from ._promote import to
 from ._special import erf, erfc, erfinv
 from ._special import sigmoid as _sigmoid_array
@@ -51,7 +51,7 @@ class MaskUnary(Unary):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        return _select(grad, type(ctx).d(_raw(x), out))
+        return _on_graph(_select(grad, type(ctx).d(_raw(x), out)), x if x is not None else out)
 
 
 def _sigmoid(x):
