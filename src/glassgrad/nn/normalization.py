@@ -22,6 +22,19 @@ from . import init
 from .module import Module, Parameter
 
 
+def _affine_parameters(module, on, shape, bias, device, dtype):
+    """``weight`` and ``bias`` of ``shape`` as parameters (set by reset_parameters), or None
+    for each when ``on`` is False (and bias alone when ``bias`` is False), as torch's norms."""
+    if not on:
+        module.register_parameter("weight", None)
+    else:
+        module.weight = Parameter(init._empty(shape, device, dtype))
+    if on and bias:
+        module.bias = Parameter(init._empty(shape, device, dtype))
+    else:
+        module.register_parameter("bias", None)
+
+
 class _BatchNorm(Module):
     _dims = ()  # the input ranks this layer accepts
 
@@ -30,15 +43,7 @@ class _BatchNorm(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(init._empty((num_features,), device, dtype))
-            if bias:
-                self.bias = Parameter(init._empty((num_features,), device, dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, affine, (num_features,), bias, device, dtype)
         if track_running_stats:
             self.register_buffer("running_mean",
                                  Tensor(init._empty((num_features,), device, dtype)))
@@ -119,15 +124,7 @@ class LayerNorm(Module):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(int(n) for n in normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(init._empty(self.normalized_shape, device, dtype))
-            if bias:
-                self.bias = Parameter(init._empty(self.normalized_shape, device, dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, elementwise_affine, self.normalized_shape, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -197,15 +194,7 @@ class GroupNorm(Module):
             raise ValueError("num_channels must be divisible by num_groups")
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
-        if affine:
-            self.weight = Parameter(init._empty((num_channels,), device, dtype))
-            if bias:
-                self.bias = Parameter(init._empty((num_channels,), device, dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, affine, (num_channels,), bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):

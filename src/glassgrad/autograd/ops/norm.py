@@ -64,6 +64,12 @@ def _count(x, axes):
     return max(int(np.prod([x.shape[a] for a in axes])), 1)
 
 
+def _scale_shift(xhat, weight, bias, shape):
+    """out = w * xhat + b, with w and b (either may be None) reshaped to ``shape``."""
+    out = xhat if weight is None else xhat * weight.reshape(shape)
+    return out if bias is None else out + bias.reshape(shape)
+
+
 def _save(ctx, x, weight, xhat, out):
     """Save x and weight. Without weight and bias the output is xhat itself, which backward
     reads: it is saved too, so changing the output in place makes backward raise."""
@@ -112,8 +118,7 @@ class BatchNorm(Function):
             xc = x - mean
         ctx.invstd = 1.0 / np.sqrt(var + eps)
         ctx.xhat = xhat = xc * ctx.invstd
-        out = xhat if weight is None else xhat * weight.reshape(shape)
-        out = out if bias is None else out + bias.reshape(shape)
+        out = _scale_shift(xhat, weight, bias, shape)
         _save(ctx, x, weight, xhat, out)
         return out
 
@@ -164,8 +169,7 @@ class LayerNorm(Function):
         _, var, xc = _moments(x, ctx.axes)
         ctx.invstd = 1.0 / np.sqrt(var + eps)
         ctx.xhat = xhat = xc * ctx.invstd
-        out = xhat if weight is None else xhat * weight
-        out = out if bias is None else out + bias
+        out = _scale_shift(xhat, weight, bias, x.shape[x.ndim - ndims:])
         _save(ctx, x, weight, xhat, out)
         return out
 

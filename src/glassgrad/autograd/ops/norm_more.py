@@ -22,6 +22,7 @@ from .norm import (
     _optional,
     _psum,
     _save,
+    _scale_shift,
     _shape,
     batch_norm,
     layer_norm,
@@ -48,8 +49,7 @@ class GroupNorm(Function):
         ctx.invstd = 1.0 / np.sqrt(var + eps)
         ctx.xhat = xhat = (xc * ctx.invstd).reshape(x.shape)
         shape = _channel_shape(x)
-        out = xhat if weight is None else xhat * weight.reshape(shape)
-        out = out if bias is None else out + bias.reshape(shape)
+        out = _scale_shift(xhat, weight, bias, shape)
         _save(ctx, x, weight, xhat, out)
         return out
 
