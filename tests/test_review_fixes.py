@@ -190,3 +190,18 @@ def test_piecewise_linear_gradients_stay_on_the_graph_under_create_graph(fn):
     (g,) = gg.autograd.grad(fn(x).sum(), x, create_graph=True)
     assert g.requires_grad
     assert gg.autograd.grad(g.sum(), x)[0].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_numpy_style_names_torch_has():
+    x = gg.arange(12.0).reshape(2, 6)
+    assert [t.shape for t in gg.hsplit(x, 3)] == [(2, 2)] * 3
+    assert [t.shape for t in x.vsplit([1])] == [(1, 6), (1, 6)]
+    assert gg.dsplit(gg.zeros(2, 2, 4), sections=2)[0].shape == (2, 2, 2)
+    with pytest.raises(RuntimeError, match="not divisible"):
+        gg.hsplit(x, 4)
+    with pytest.raises(RuntimeError, match="at least 2"):
+        gg.vsplit(gg.arange(6.0), 2)
+    assert gg.signbit(gg.tensor([-0.0, 1.0, -2.0])).tolist() == [True, False, True]
+    assert gg.positive(x) is x and x.adjoint().shape == (6, 2) and x.mH.shape == (6, 2)
+    assert x.T.ravel().shape == (12,) and [t.shape for t in x.split(split_size=4, dim=1)] == [
+        (2, 4), (2, 2)]

@@ -215,6 +215,11 @@ def expand_as(input, other):
     return expand(input, other.shape)
 
 
+def ravel(input):
+    """x as 1-D: a view when x is contiguous, else a copy (reshape(-1))."""
+    return reshape(input, -1)
+
+
 def broadcast_to(input, *shape, size=None):
     """expand under numpy's name: ``broadcast_to(x, (2, 3))``, ``x.broadcast_to(2, 3)``."""
     if size is not None:
@@ -292,13 +297,13 @@ TENSOR_METHODS = {
     "reshape": reshape, "view": view, "view_as": view_as, "reshape_as": reshape_as,
     "is_contiguous": lambda self, memory_format=None: self._data.flags.c_contiguous,
     "stride": _stride, "storage_offset": _storage_offset, "data_ptr": _data_ptr,
-    "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to,
+    "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to, "ravel": ravel,
     "flatten": flatten, "squeeze": squeeze, "unsqueeze": unsqueeze, "clone": clone,
     "contiguous": contiguous,
 }
 TORCH_FUNCTIONS = {
-    "reshape": reshape, "broadcast_to": broadcast_to, "flatten": flatten, "squeeze": squeeze,
-    "unsqueeze": unsqueeze, "clone": clone,
+    "reshape": reshape, "ravel": ravel, "broadcast_to": broadcast_to, "flatten": flatten,
+    "squeeze": squeeze, "unsqueeze": unsqueeze, "clone": clone,
 }
 FUNCTIONAL = {}
 NUMPY_FUNCTIONS = {

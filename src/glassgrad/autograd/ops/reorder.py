@@ -141,6 +141,11 @@ def _mT(self):  # noqa: N802
     return Transpose.apply(self, self.ndim - 2, self.ndim - 1)
 
 
+def adjoint(input):
+    """The conjugate transpose of the last two dims: for real tensors, .mT (a view)."""
+    return _mT(as_tensor(input))
+
+
 def flip(input, *args, dims=None):
     """Reverse the order along dims: x.flip(0, 1), x.flip((0, 1)) or torch.flip(x, dims)."""
     x = as_tensor(input)
@@ -256,12 +261,13 @@ def rot90(input, k=1, dims=(0, 1)):
 TENSOR_METHODS = {
     "transpose": transpose, "swapaxes": swapaxes, "swapdims": swapdims, "permute": permute,
     "movedim": movedim, "moveaxis": movedim, "t": t, "T": property(_T), "mT": property(_mT),
+    "mH": property(_mT), "adjoint": adjoint,
     "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll, "rot90": rot90,
 }
 TORCH_FUNCTIONS = {
     "transpose": transpose, "swapaxes": swapaxes, "swapdims": swapdims, "permute": permute,
     "movedim": movedim, "moveaxis": movedim, "t": t, "flip": flip, "fliplr": fliplr,
-    "flipud": flipud, "roll": roll, "rot90": rot90,
+    "flipud": flipud, "roll": roll, "rot90": rot90, "adjoint": adjoint,
 }
 FUNCTIONAL = {}
 NUMPY_FUNCTIONS = {

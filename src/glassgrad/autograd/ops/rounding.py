@@ -282,13 +282,28 @@ def _rfloordiv(input, other):
     return floor_divide(other, input)
 
 
+def signbit(input):
+    """True where the sign bit is set: negative numbers, -0.0 and -inf (no gradient)."""
+    x = as_tensor(input)
+    return Tensor._from_op(np.signbit(x._data), None, ())
+
+
+def positive(input):
+    """input itself, as torch.positive (refused for bool, as torch)."""
+    x = as_tensor(input)
+    if x._data.dtype == bool:
+        raise TypeError("positive: not supported for bool tensors (the unary + operator)")
+    return x
+
+
 def _rmod(input, other):
     return remainder(other, input)
 
 
 _FNS = {"sign": sign, "sgn": sgn, "floor": floor, "ceil": ceil, "trunc": trunc, "fix": trunc,
         "round": round, "frac": frac, "fmod": fmod, "remainder": remainder,
-        "floor_divide": floor_divide, "nan_to_num": nan_to_num}
+        "floor_divide": floor_divide, "nan_to_num": nan_to_num, "signbit": signbit,
+        "positive": positive}
 TENSOR_METHODS = {**_FNS, "__floordiv__": floor_divide, "__rfloordiv__": _rfloordiv,
                   "__mod__": remainder, "__rmod__": _rmod}
 TORCH_FUNCTIONS = dict(_FNS)

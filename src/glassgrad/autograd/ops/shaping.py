@@ -286,11 +286,49 @@ def column_stack(tensors):
     return cat([reshape(x, (x.numel(), 1)) if x.ndim < 2 else x for x in xs], 1)
 
 
+def _split_along(name, dim, min_ndim):
+    """torch.hsplit / vsplit / dsplit: tensor_split along one dim, and an int must divide
+    that dim's size evenly."""
+
+    def fn(input, indices_or_sections=None, *, sections=None, indices=None):
+        given = [a for a in (indices_or_sections, sections, indices) if a is not None]
+        if len(given) != 1:
+            raise TypeError(f"{name}: give one of indices_or_sections, sections or indices")
+        indices_or_sections = given[0]
+        x = as_tensor(input)
+        if x.ndim < min_ndim:
+            raise RuntimeError(f"{name} requires a tensor with at least {min_ndim} dimension, "
+                               f"but got a tensor with {x.ndim} dimensions!")
+        d = 0 if (name == "hsplit" and x.ndim == 1) else dim
+        if isinstance(indices_or_sections, numbers.Integral):
+            k, n = int(indices_or_sections), x.shape[d]
+            if k <= 0 or n % k:
+                raise RuntimeError(f"{name} attempted to split along dimension {d}, but the "
+                                   f"size of the dimension {n} is not divisible by the "
+                                   f"split_size {k}!")
+        return tensor_split(x, indices_or_sections, d)
+
+    fn.__name__ = name
+    return fn
+
+
+hsplit = _split_along("hsplit", 1, 1)
+vsplit = _split_along("vsplit", 0, 2)
+dsplit = _split_along("dsplit", 2, 3)
+
+
+def _split_method(self, split_size, dim=0):
+    """x.split(split_size, dim): torch's method names its first argument split_size."""
+    return split(self, split_size, dim)
+
+
 TENSOR_METHODS = {
-    "select": select, "unflatten": unflatten, "split": split, "chunk": chunk,
+    "hsplit": hsplit, "vsplit": vsplit, "dsplit": dsplit, "split": _split_method,
+    "select": select, "unflatten": unflatten, "chunk": chunk,
     "unbind": unbind, "narrow": narrow, "tensor_split": tensor_split, "__iter__": _iter,
 }
 TORCH_FUNCTIONS = {
+    "hsplit": hsplit, "vsplit": vsplit, "dsplit": dsplit,
     "cat": cat, "concat": cat, "concatenate": cat, "stack": stack, "select": select,
     "unflatten": unflatten, "split": split, "chunk": chunk, "unbind": unbind,
     "narrow": narrow, "tensor_split": tensor_split, "atleast_1d": atleast_1d,

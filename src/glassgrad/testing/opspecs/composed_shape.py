@@ -440,3 +440,28 @@ spec("__setitem__", lambda x, *v, **k: _setitem(gg, x, *v, **k),
                   Case((_n(rng, 1, 3), _n(rng, 1)), {"index": (0, I([2]))}),
                   Case((_n(rng), _n(rng)), {"index": ()})],
      lambda t, x, *v, **k: _setitem(t, x, *v, **k), gradgrad=True, composed=True)
+
+# ------------------------------------------------------------------------------ numpy-style
+WITHOUT_ZERO_D.update({
+    "hsplit": _NEEDS_1D, "vsplit": _NEEDS_2D, "dsplit": "torch needs at least 3 dims",
+    "adjoint": _NEEDS_2D + " (the last two are swapped)",
+})
+spec("hsplit", lambda x, ios: _joined(gg, gg.hsplit(x, ios)),
+     lambda rng: [Case((_n(rng, 2, 6),), {"ios": 3}),
+                  Case((_n(rng, 6),), {"ios": [1, 4]}),
+                  Case((_n(rng, 1, 4, 2),), {"ios": 2})],
+     lambda t, x, ios: _joined(t, t.hsplit(x, ios)), gradgrad=True, composed=True)
+spec("vsplit", lambda x, ios: _joined(gg, gg.vsplit(x, ios)),
+     lambda rng: [Case((_n(rng, 4, 3),), {"ios": 2}),
+                  Case((_n(rng, 5, 1),), {"ios": [2]})],
+     lambda t, x, ios: _joined(t, t.vsplit(x, ios)), gradgrad=True, composed=True)
+spec("dsplit", lambda x, ios: _joined(gg, gg.dsplit(x, ios)),
+     lambda rng: [Case((_n(rng, 2, 1, 4),), {"ios": 2}),
+                  Case((_n(rng, 1, 2, 5),), {"ios": [1, 3]})],
+     lambda t, x, ios: _joined(t, t.dsplit(x, ios)), gradgrad=True, composed=True)
+spec("ravel", lambda x: gg.ravel(x),
+     lambda rng: [Case((_n(rng, 2, 3),)), Case((_n(rng),)), Case((_n(rng, 1, 4),))],
+     lambda t, x: t.ravel(x), gradgrad=True, composed=True)
+spec("adjoint", lambda x: gg.adjoint(x),
+     lambda rng: [Case((_n(rng, 2, 3),)), Case((_n(rng, 2, 1, 4),))],
+     lambda t, x: t.adjoint(x), gradgrad=True, composed=True)
