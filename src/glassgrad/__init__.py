@@ -20,6 +20,7 @@ from . import (
     random,
     special,
     testing,
+    utils,
     viz,
 )
 from ._creation import (
@@ -91,7 +92,7 @@ globals().update(_TORCH_FUNCTIONS)
 __version__ = "0.1.0"
 __all__ = [
     "autograd", "functional", "linalg", "special", "testing", "random", "nn", "optim", "data",
-    "viz", "Tensor", "Value", "Function",
+    "utils", "viz", "Tensor", "Value", "Function",
     "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full", "arange",
     "linspace", "logspace", "eye", "rand", "randn",
     "randint", "randperm", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",

@@ -59,7 +59,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                         allow_unused=allow_unused, accumulate=False)
 
 
-__all__ = ["Function", "Context", "OPS", "register", "grad", "gradcheck", "gradgradcheck",
+from . import functional  # noqa: E402  (jacobian, hessian, ...: built on grad above)
+
+__all__ = ["functional", "Function", "Context", "OPS", "register", "grad", "gradcheck",
+           "gradgradcheck",
            "GradcheckError", "detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled",
            "is_grad_enabled", "retain_grads", "inference_mode", "is_inference_mode_enabled",
            "toposort", "Tensor", "Value", "np"]

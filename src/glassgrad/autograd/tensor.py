@@ -338,8 +338,8 @@ def _seed_gradient(t, gradient, create_graph):
         if g.shape != t.shape:
             raise RuntimeError(f"backward: gradient has shape {g.shape} but the tensor has shape "
                                f"{t.shape}")
-        if create_graph and isinstance(gradient, Tensor):
-            return gradient
+        if create_graph and isinstance(gradient, Tensor):  # on the graph, in t's dtype
+            return gradient if gradient._data.dtype == t.dtype else gradient.to(t.dtype)
         g = np.array(g, dtype=t.dtype)  # private copy: the driver may hand it to a leaf
     return Tensor._from_op(g, None, ()) if create_graph else g
 
