@@ -6,6 +6,8 @@ which sets every group's ``lr`` to the schedule's first value. ``get_last_lr()``
 lrs that the last step set. Like torch, the schedulers that scale the current lr (StepLR,
 MultiStepLR, ExponentialLR, CosineAnnealingLR) are recursive: each step computes the new lr
 from ``group["lr"]``, so they compose with other changes to it and match torch's values.
+LinearLR, ConstantLR, PolynomialLR, MultiplicativeLR, CosineAnnealingWarmRestarts, CyclicLR,
+SequentialLR and ChainedScheduler live in ``lr_scheduler_more`` and are imported here.
 
 A scheduler's ``state_dict()`` is every attribute except the optimizer (numbers, strings and
 lists of them), as in torch; ``LambdaLR`` leaves out its functions.
@@ -13,6 +15,7 @@ lists of them), as in torch; ``LambdaLR`` leaves out its functions.
 
 from __future__ import annotations
 
+import bisect
 import math
 import types
 
@@ -39,10 +42,16 @@ class LRScheduler:
                                    "needs; load the optimizer's state_dict first")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self):
+        """The step made on construction (and by ``SequentialLR`` when it starts a scheduler)."""
         self._step_count = 0
         self._is_initial = True
-        self.step()
-        self._is_initial = False
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def get_lr(self):
         raise NotImplementedError(f"{type(self).__name__} does not implement get_lr")
@@ -53,8 +62,19 @@ class LRScheduler:
 
     def step(self):
         self._step_count += 1
-        self.last_epoch += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
+        self._update_lr()
+
+    def _update_lr(self, epoch=None):
+        """Step to ``last_epoch + 1``, or jump to ``epoch`` by the closed form when the
+        schedule has one (``_get_closed_form_lr``), as ``SequentialLR`` does at a milestone."""
+        if epoch is None:
+            self.last_epoch += 1
+            values = self.get_lr()
+        else:
+            self.last_epoch = epoch
+            closed = getattr(self, "_get_closed_form_lr", None)
+            values = closed() if closed is not None else self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, values, strict=True):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
@@ -76,8 +96,8 @@ class LambdaLR(LRScheduler):
         n = len(optimizer.param_groups)
         if isinstance(lr_lambda, (list, tuple)):
             if len(lr_lambda) != n:
-                raise ValueError(f"LambdaLR: expected {n} lr_lambdas (one per param group), "
-                                 f"got {len(lr_lambda)}")
+                raise ValueError(f"{type(self).__name__}: expected {n} lr_lambdas (one per "
+                                 f"param group), got {len(lr_lambda)}")
             self.lr_lambdas = list(lr_lambda)
         else:
             self.lr_lambdas = [lr_lambda] * n
@@ -117,6 +137,10 @@ class StepLR(LRScheduler):
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
 
+    def _get_closed_form_lr(self):
+        return [base * self.gamma ** (self.last_epoch // self.step_size)
+                for base in self.base_lrs]
+
 
 class MultiStepLR(LRScheduler):
     """lr = base_lr * gamma ** (number of milestones <= epoch)."""
@@ -132,6 +156,10 @@ class MultiStepLR(LRScheduler):
             return self._current_lrs()
         return [lr * self.gamma**hits for lr in self._current_lrs()]
 
+    def _get_closed_form_lr(self):
+        return [base * self.gamma ** bisect.bisect_right(self.milestones, self.last_epoch)
+                for base in self.base_lrs]
+
 
 class ExponentialLR(LRScheduler):
     """lr = base_lr * gamma ** epoch."""
@@ -144,6 +172,9 @@ class ExponentialLR(LRScheduler):
         if self._is_initial:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self):
+        return [base * self.gamma**self.last_epoch for base in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -176,6 +207,11 @@ class CosineAnnealingLR(LRScheduler):
                     for base, lr in zip(self.base_lrs, self._current_lrs())]
         ratio = (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
         return [ratio * (lr - eta) + eta for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self):
+        t, T, eta = self.last_epoch, self.T_max, self.eta_min  # noqa: N806
+        return [eta + (base - eta) * (1 + math.cos(math.pi * t / T)) / 2
+                for base in self.base_lrs]
 
 
 class OneCycleLR(LRScheduler):
@@ -377,3 +413,10 @@ def _per_group(name, optimizer, value):
                              f"values for {n} groups")
         return list(value)
     return [value] * n
+
+
+# torch's other schedulers, in lr_scheduler_more (to keep files short); imported last, since
+# they build on the classes above, so that lr_scheduler.LinearLR etc. work as in torch.
+from .lr_scheduler_more import (  # noqa: E402, F401, I001
+    ChainedScheduler, ConstantLR, CosineAnnealingWarmRestarts, CyclicLR, LinearLR,
+    MultiplicativeLR, PolynomialLR, SequentialLR)
