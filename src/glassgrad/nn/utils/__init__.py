@@ -1,4 +1,5 @@
-"""glassgrad.nn.utils: gradient clipping and flattening parameters to one vector."""
+"""glassgrad.nn.utils: gradient clipping, flattening parameters to one vector, and ``rnn``
+(padding and packing sequences)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import numpy as np
 
 from ...autograd.ops.shaping import cat
 from ...autograd.tensor import Tensor
+from . import rnn  # noqa: F401  (glassgrad.nn.utils.rnn, as torch.nn.utils.rnn)
 from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 
 
