@@ -16,6 +16,7 @@ from . import (
     activation,
     activation_more,
     attention,
+    bilinear,
     binary_math,
     blocks,
     classification,
@@ -73,7 +74,7 @@ MODULES = [
     linalg, products, solve, decomp,
     loss, loss_more, loss_margin, ctc, distance, classification,
     conv, conv_transpose, pool, pool_more, resample, grid, blocks, attention, norm, norm_more,
-    dropout, inplace_ops, conversion, sampling,
+    dropout, bilinear, inplace_ops, conversion, sampling,
 ]
 
 TORCH_FUNCTIONS = {}
