@@ -13,6 +13,7 @@ from . import (
     backends,
     cuda,
     data,
+    distributions,
     functional,
     linalg,
     nn,
@@ -92,7 +93,7 @@ globals().update(_TORCH_FUNCTIONS)
 __version__ = "0.1.0"
 __all__ = [
     "autograd", "functional", "linalg", "special", "testing", "random", "nn", "optim", "data",
-    "utils", "viz", "Tensor", "Value", "Function",
+    "distributions", "utils", "viz", "Tensor", "Value", "Function",
     "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full", "arange",
     "linspace", "logspace", "eye", "rand", "randn",
     "randint", "randperm", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
