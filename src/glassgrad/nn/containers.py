@@ -1,4 +1,5 @@
-"""Containers: Sequential, ModuleList and ModuleDict, with torch's keys ("0", "1", ...).
+"""Containers: Sequential, ModuleList, ModuleDict, ParameterList and ParameterDict, with torch's
+keys ("0", "1", ... or the dict's keys).
 
 As in torch, setting an item keeps its place, deleting one renumbers the rest ("0", "1",
 ... again), and ``insert`` shifts the later modules up by one.
@@ -9,7 +10,8 @@ from __future__ import annotations
 import operator
 from collections import OrderedDict
 
-from .module import Module
+from ..autograd.tensor import Tensor
+from .module import Module, Parameter
 
 
 class _Indexed(Module):
@@ -188,3 +190,191 @@ class ModuleDict(Module):
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict is a container; index it in forward()")
+
+
+def _as_parameter(value):
+    """torch wraps a plain Tensor put into a Parameter container as a Parameter."""
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value)
+    return value
+
+
+def _describe(value):
+    if isinstance(value, Tensor):
+        kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+        size = "x".join(str(n) for n in value.shape)
+        return f"{kind} containing: [{value.dtype} of size {size}]"
+    return f"Object of type: {type(value).__name__}"
+
+
+class ParameterList(Module):
+    """A list of parameters whose parent module sees them, named "0", "1", ... as in torch.
+    A plain Tensor is wrapped as a Parameter; other objects are kept as they are."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        self.__dict__["_size"] = 0
+        if values is not None:
+            self.extend(values)
+
+    def _index(self, idx):
+        idx = operator.index(idx)
+        n = self._size
+        if not -n <= idx < n:
+            raise IndexError(f"ParameterList: index {idx} is out of range for {n} parameters")
+        return idx % n
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return ParameterList([self[i] for i in range(self._size)[idx]])
+        return getattr(self, str(self._index(idx)))
+
+    def __setitem__(self, idx, param):
+        setattr(self, str(self._index(idx)), _as_parameter(param))
+
+    def __len__(self):
+        return self._size
+
+    def __iter__(self):
+        return (self[i] for i in range(self._size))
+
+    def __iadd__(self, parameters):
+        return self.extend(parameters)
+
+    def __dir__(self):
+        return [k for k in super().__dir__() if not k.isdigit()]
+
+    def append(self, value):
+        n = self._size
+        self.__dict__["_size"] = n + 1
+        setattr(self, str(n), _as_parameter(value))
+        return self
+
+    def extend(self, values):
+        if isinstance(values, Tensor) or not hasattr(values, "__iter__"):
+            raise TypeError("ParameterList.extend should be called with an iterable, but got "
+                            + type(values).__name__)
+        for v in values:
+            self.append(v)
+        return self
+
+    def extra_repr(self):
+        return "\n".join(f"  ({i}): {_describe(p)}" for i, p in enumerate(self))
+
+    def __repr__(self):
+        body = self.extra_repr()
+        return "ParameterList(\n" + body + "\n)" if body else "ParameterList()"
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ParameterList is a container; index it in forward()")
+
+
+class ParameterDict(Module):
+    """A dict of parameters whose parent module sees them under the dict's keys, as torch.
+    A plain Tensor is wrapped as a Parameter; other objects are kept as they are."""
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        self.__dict__["_keys"] = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    def _key(self, key):
+        if not isinstance(key, str):
+            raise TypeError(f"ParameterDict: keys must be strings, got {type(key).__name__} "
+                            f"{key!r}")
+        return key
+
+    def __getitem__(self, key):
+        if key not in self._keys:
+            raise KeyError(f"ParameterDict: no parameter named {key!r}; has "
+                           f"{list(self._keys)}")
+        return getattr(self, key)
+
+    def __setitem__(self, key, value):
+        self._keys[self._key(key)] = None
+        setattr(self, key, _as_parameter(value))
+
+    def __delitem__(self, key):
+        self[key]  # the KeyError that names the keys  # noqa: B018
+        del self._keys[key]
+        delattr(self, key)
+
+    def __len__(self):
+        return len(self._keys)
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __reversed__(self):
+        return reversed(list(self._keys))
+
+    def __contains__(self, key):
+        return key in self._keys
+
+    def __or__(self, other):
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def copy(self):
+        return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
+
+    def keys(self):
+        return self._keys.keys()
+
+    def values(self):
+        return [self[k] for k in self._keys]
+
+    def items(self):
+        return [(k, self[k]) for k in self._keys]
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def pop(self, key):
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self):
+        if not self._keys:
+            raise KeyError("popitem(): ParameterDict is empty")
+        key = list(self._keys)[-1]
+        return key, self.pop(key)
+
+    def clear(self):
+        for key in list(self._keys):
+            del self[key]
+
+    def fromkeys(self, keys, default=None):
+        return ParameterDict((k, default) for k in keys)
+
+    def update(self, parameters):
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            items = parameters.items()
+        elif hasattr(parameters, "items"):
+            items = sorted(parameters.items())  # torch sorts a plain dict's keys
+        else:
+            items = parameters
+        for k, v in items:
+            self[k] = v
+
+    def extra_repr(self):
+        return "\n".join(f"  ({k}): {_describe(v)}" for k, v in self.items())
+
+    def __repr__(self):
+        body = self.extra_repr()
+        return "ParameterDict(\n" + body + "\n)" if body else "ParameterDict()"
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ParameterDict is a container; index it in forward()")
