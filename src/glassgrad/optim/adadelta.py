@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, check_option
+from .optimizer import Optimizer, check_option, decayed_gradient
 
 
 def torch_flags(foreach, maximize, capturable, differentiable):
@@ -57,17 +57,14 @@ class Adadelta(Optimizer):
         check_option(name, "weight_decay value", options["weight_decay"])
 
     def _update(self, x, g, state, group):
-        rho, wd, eps = group["rho"], group["weight_decay"], group["eps"]
+        rho, eps = group["rho"], group["eps"]
         if not state:
             state["step"] = np.zeros((), np.float32)
             state["square_avg"] = np.zeros_like(x)
             state["acc_delta"] = np.zeros_like(x)
         state["step"] += 1
         v, u = state["square_avg"], state["acc_delta"]
-        if group["maximize"]:
-            g = -g
-        if wd != 0:
-            g = g + wd * x
+        g = decayed_gradient(x, g, group)
         v *= rho
         v += (1 - rho) * g * g
         delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.value import Value
-from .optimizer import Optimizer, check_option
+from .optimizer import Optimizer, check_option, decayed_gradient
 
 
 class Adagrad(Optimizer):
@@ -52,10 +52,7 @@ class Adagrad(Optimizer):
             self._init_state(x, state, group)
         state["step"] += 1
         t = float(state["step"])
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * x
+        g = decayed_gradient(x, g, group)
         lr_t = group["lr"] / (1 + (t - 1) * group["lr_decay"])
         s = state["sum"]
         s += g * g

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .adadelta import check_betas, torch_flags
-from .optimizer import Optimizer, check_option
+from .optimizer import Optimizer, check_option, decayed_gradient
 
 
 class Adamax(Optimizer):
@@ -37,7 +37,7 @@ class Adamax(Optimizer):
         check_option(name, "weight_decay value", options["weight_decay"])
 
     def _update(self, x, g, state, group):
-        wd, eps = group["weight_decay"], group["eps"]
+        eps = group["eps"]
         beta1, beta2 = group["betas"]
         if not state:
             state["step"] = np.zeros((), np.float32)
@@ -46,10 +46,7 @@ class Adamax(Optimizer):
         state["step"] += 1
         t = float(state["step"])
         m, u = state["exp_avg"], state["exp_inf"]
-        if group["maximize"]:
-            g = -g
-        if wd != 0:
-            g = g + wd * x
+        g = decayed_gradient(x, g, group)
         m += (1 - beta1) * (g - m)
         u *= beta2
         np.maximum(u, np.abs(g) + eps, out=u)

@@ -6,7 +6,7 @@ import numpy as np
 
 from .adadelta import torch_flags
 from .nadam import ScalarStateOptimizer, scalar_dtype
-from .optimizer import check_option
+from .optimizer import check_option, decayed_gradient
 
 
 class ASGD(ScalarStateOptimizer):
@@ -42,7 +42,7 @@ class ASGD(ScalarStateOptimizer):
         check_option(name, "weight_decay value", options["weight_decay"])
 
     def _update(self, x, g, state, group):
-        lr, wd, lambd = group["lr"], group["weight_decay"], group["lambd"]
+        lr, lambd = group["lr"], group["lambd"]
         if not state:
             state["step"] = np.zeros((), np.float32)
             state["eta"] = np.array(lr, scalar_dtype())
@@ -50,10 +50,7 @@ class ASGD(ScalarStateOptimizer):
             state["ax"] = np.zeros_like(x)
         state["step"] += 1
         t = float(state["step"])
-        if group["maximize"]:
-            g = -g
-        if wd != 0:
-            g = g + wd * x
+        g = decayed_gradient(x, g, group)
         eta, mu = float(state["eta"]), float(state["mu"])
         x *= 1 - lambd * eta
         x -= eta * g

@@ -6,7 +6,7 @@ import numpy as np
 
 from .._dtype import get_default_dtype
 from .adadelta import check_betas, torch_flags
-from .optimizer import Optimizer, check_option
+from .optimizer import Optimizer, check_option, decayed_gradient
 
 
 def scalar_dtype():
@@ -80,7 +80,7 @@ class NAdam(ScalarStateOptimizer):
         check_option(name, "momentum_decay value", options["momentum_decay"])
 
     def _update(self, x, g, state, group):
-        lr, wd, eps, psi = group["lr"], group["weight_decay"], group["eps"], group["momentum_decay"]
+        lr, eps, psi = group["lr"], group["eps"], group["momentum_decay"]
         beta1, beta2 = group["betas"]
         if not state:
             state["step"] = np.zeros((), np.float32)
@@ -90,13 +90,7 @@ class NAdam(ScalarStateOptimizer):
         state["step"] += 1
         t = float(state["step"])
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        if group["maximize"]:
-            g = -g
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                x *= 1 - lr * wd
-            else:
-                g = g + wd * x
+        g = decayed_gradient(x, g, group, lr, group["decoupled_weight_decay"])
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
         state["mu_product"] *= state["mu_product"].dtype.type(mu)

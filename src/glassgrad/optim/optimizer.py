@@ -239,3 +239,18 @@ def _cast(name, index, key, value, p):
         raise ValueError(f"{name}.load_state_dict: state '{key}' of parameter {index} has "
                          f"shape {arr.shape}, but the parameter has shape {shape}")
     return arr.astype(dtype, copy=False)
+
+
+def decayed_gradient(x, g, group, lr=None, decoupled=False):
+    """The gradient a step uses: negated when the group maximizes, plus weight_decay * x
+    (L2), or, with ``decoupled`` decay (AdamW's), the parameter itself shrunk in place by
+    lr * weight_decay instead."""
+    if group["maximize"]:
+        g = -g
+    wd = group["weight_decay"]
+    if wd != 0:
+        if decoupled:
+            x *= 1 - lr * wd
+        else:
+            g = g + wd * x
+    return g

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .adadelta import check_betas, torch_flags
-from .optimizer import Optimizer, check_option
+from .optimizer import Optimizer, check_option, decayed_gradient
 
 
 class RAdam(Optimizer):
@@ -51,7 +51,7 @@ class RAdam(Optimizer):
         check_option(name, "weight_decay value", options["weight_decay"])
 
     def _update(self, x, g, state, group):
-        lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
+        lr, eps = group["lr"], group["eps"]
         beta1, beta2 = group["betas"]
         if not state:
             state["step"] = np.zeros((), np.float32)
@@ -60,13 +60,7 @@ class RAdam(Optimizer):
         state["step"] += 1
         t = float(state["step"])
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        if group["maximize"]:
-            g = -g
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                x *= 1 - lr * wd
-            else:
-                g = g + wd * x
+        g = decayed_gradient(x, g, group, lr, group["decoupled_weight_decay"])
         m += (1 - beta1) * (g - m)
         v *= beta2
         v += (1 - beta2) * g * g

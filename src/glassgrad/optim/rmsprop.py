@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, check_option
+from .optimizer import Optimizer, check_option, decayed_gradient
 
 
 class RMSprop(Optimizer):
@@ -46,7 +46,7 @@ class RMSprop(Optimizer):
         check_option(name, "alpha value", options["alpha"])
 
     def _update(self, x, g, state, group):
-        alpha, wd, mu = group["alpha"], group["weight_decay"], group["momentum"]
+        alpha, mu = group["alpha"], group["momentum"]
         if not state:
             state["step"] = np.zeros((), np.float32)
             state["square_avg"] = np.zeros_like(x)
@@ -55,10 +55,7 @@ class RMSprop(Optimizer):
             if group["centered"]:
                 state["grad_avg"] = np.zeros_like(x)
         state["step"] += 1
-        if group["maximize"]:
-            g = -g
-        if wd != 0:
-            g = g + wd * x
+        g = decayed_gradient(x, g, group)
         v = state["square_avg"]
         v *= alpha
         v += (1 - alpha) * g * g

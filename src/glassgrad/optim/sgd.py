@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, check_option
+from .optimizer import Optimizer, check_option, decayed_gradient
 
 
 class SGD(Optimizer):
@@ -40,11 +40,8 @@ class SGD(Optimizer):
                              f"dampening={options['dampening']!r})")
 
     def _update(self, x, g, state, group):
-        mu, wd = group["momentum"], group["weight_decay"]
-        if group["maximize"]:
-            g = -g
-        if wd != 0:
-            g = g + wd * x
+        mu = group["momentum"]
+        g = decayed_gradient(x, g, group)
         if mu != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
