@@ -142,3 +142,29 @@ def test_norm_layers_default_init():
     bn = nn.BatchNorm1d(3)
     assert not bn.running_mean.data.any() and (bn.running_var.data == 1).all()
     assert bn.num_batches_tracked.item() == 0
+
+
+@pytest.mark.parametrize("shape, groups", [((4, 4, 3), 1), ((6, 4, 3, 3), 2),
+                                           ((2, 3, 3, 3, 3), 1), ((3, 5, 1), 1), ((8, 2, 3), 4)])
+def test_dirac_is_the_convolution_identity(shape, groups):
+    w = init.dirac_(gg.zeros(*shape), groups)
+    if torch is not None:
+        ref = torch.nn.init.dirac_(torch.zeros(*shape), groups)
+        np.testing.assert_array_equal(w.numpy(), ref.numpy())
+    if shape == (4, 4, 3):  # conv1d with it returns its input
+        x = gg.randn(1, 4, 7)
+        np.testing.assert_allclose(gg.nn.functional.conv1d(x, w, padding=1).numpy(), x.numpy(),
+                                   rtol=1e-6)
+    with pytest.raises(ValueError, match="3, 4, or 5"):
+        init.dirac_(gg.zeros(3, 3))
+
+
+def test_sparse_zeroes_a_fraction_of_each_column():
+    gg.manual_seed(0)
+    w = init.sparse_(gg.zeros(10, 400), 0.3, std=0.5)
+    zeros = (w.numpy() == 0).sum(0)
+    assert (zeros == 3).all()  # ceil(0.3 * 10) rows in every column
+    nonzero = w.numpy()[w.numpy() != 0]
+    assert abs(nonzero.std() - 0.5) < 0.03 and abs(nonzero.mean()) < 0.03
+    with pytest.raises(ValueError, match="2 dimensions"):
+        init.sparse_(gg.zeros(3), 0.1)

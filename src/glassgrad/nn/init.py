@@ -118,6 +118,38 @@ def eye_(tensor):
     return _write(tensor, np.eye(*tensor.shape))
 
 
+def dirac_(tensor, groups=1):
+    """The identity of a convolution: a 3-, 4- or 5-D weight that passes each input channel
+    through (its kernel's center is 1), per group, zeros elsewhere."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    if tensor.shape[0] % groups:
+        raise ValueError("dim 0 must be divisible by groups")
+    per_group = tensor.shape[0] // groups
+    n = min(per_group, tensor.shape[1])
+    out = np.zeros(tensor.shape)
+    center = tuple(k // 2 for k in tensor.shape[2:])
+    d = np.arange(n)
+    for g in range(groups):
+        out[(g * per_group + d, d, *center)] = 1
+    return _write(tensor, out)
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """A 2-D matrix drawn from N(0, std^2) with ceil(sparsity * rows) entries of each column
+    set to zero, at random rows."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    rng = _rng(generator)
+    out = rng.normal(0.0, std, (rows, cols))
+    k = math.ceil(sparsity * rows)
+    if k:
+        zero_rows = np.argsort(rng.random((rows, cols)), axis=0)[:k]  # k distinct rows a column
+        out[zero_rows, np.arange(cols)] = 0
+    return _write(tensor, out)
+
+
 def orthogonal_(tensor, gain=1, generator=None):
     """A (semi-)orthogonal matrix from the QR decomposition of a normal draw, times ``gain``;
     dims after the first are flattened."""
