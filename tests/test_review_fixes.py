@@ -205,3 +205,17 @@ def test_numpy_style_names_torch_has():
     assert gg.positive(x) is x and x.adjoint().shape == (6, 2) and x.mH.shape == (6, 2)
     assert x.T.ravel().shape == (12,) and [t.shape for t in x.split(split_size=4, dim=1)] == [
         (2, 4), (2, 2)]
+
+
+def test_load_state_dict_names_every_problem_at_once_and_copies_nothing():
+    m = gg.nn.Sequential(gg.nn.Linear(2, 3), gg.nn.Linear(3, 4))
+    before = m[0].bias.detach().numpy().copy()
+    sd = m.state_dict()
+    sd["0.weight"], sd["1.bias"], sd["x"] = gg.zeros(5, 5), gg.zeros(7), gg.zeros(1)
+    sd["0.bias"] = gg.ones(3)
+    del sd["1.weight"]
+    with pytest.raises(RuntimeError) as e:
+        m.load_state_dict(sd)
+    for part in ("missing keys: 1.weight", "unexpected keys: x", "'0.weight'", "'1.bias'"):
+        assert part in str(e.value)
+    np.testing.assert_array_equal(m[0].bias.detach().numpy(), before)  # nothing was copied

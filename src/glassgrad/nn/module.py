@@ -677,19 +677,35 @@ class Module:
         own = self._own_entries()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        if strict and (missing or unexpected):
-            self._key_error(missing, unexpected)
+        sizes = self._size_mismatches(own, state_dict)
+        if strict and (missing or unexpected):  # every problem in one error, nothing copied
+            self._key_error(missing, unexpected, sizes)
+        if sizes:
+            raise StateDictShapeError(f"load_state_dict for {type(self).__name__}: "
+                                      + "; ".join(sizes))
         self._copy_entries(own, state_dict)
         return _IncompatibleKeys(missing, unexpected)
 
-    def _key_error(self, missing, unexpected):
+    @staticmethod
+    def _size_mismatches(own, state_dict):
+        out = []
+        for k, target in own.items():
+            if k in state_dict:
+                shape = np.shape(state_dict[k]._data if isinstance(state_dict[k], Tensor)
+                                 else state_dict[k])
+                if shape != target.shape:
+                    out.append(f"size mismatch for '{k}': the checkpoint has shape "
+                               f"{tuple(shape)}, the model has shape {tuple(target.shape)}")
+        return out
+
+    def _key_error(self, missing, unexpected, sizes=()):
         parts = []
         if missing:
             parts.append(f"missing keys: {', '.join(missing)}")
         if unexpected:
             parts.append(f"unexpected keys: {', '.join(unexpected)}")
         raise StateDictKeyError(f"load_state_dict for {type(self).__name__}: "
-                                + "; ".join(parts))
+                                + "; ".join([*parts, *sizes]))
 
     def _load_hooked(self, state_dict, strict):
         """load_state_dict with hooks, module by module as torch: pre-hooks (they may change
