@@ -4,24 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, check_option, decayed_gradient
-
-
-def torch_flags(foreach, maximize, capturable, differentiable):
-    """The flags torch keeps in every group: foreach is accepted and ignored (numpy has one
-    implementation); capturable and differentiable are recorded but must stay False."""
-    if capturable or differentiable:
-        raise NotImplementedError("glassgrad optimizers support neither capturable=True nor "
-                                  "differentiable=True")
-    return {"foreach": foreach, "maximize": maximize, "capturable": capturable,
-            "differentiable": differentiable}
-
-
-def check_betas(name, betas):
-    if len(betas) != 2:
-        raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
-    check_option(name, "beta parameter at index 0", betas[0], 0.0, 1.0)
-    check_option(name, "beta parameter at index 1", betas[1], 0.0, 1.0)
+from .optimizer import Optimizer, check_option, decayed_gradient, torch_flags
 
 
 class Adadelta(Optimizer):

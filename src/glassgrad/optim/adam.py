@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, check_option, decayed_gradient
+from .optimizer import Optimizer, check_adam_options, decayed_gradient
 
 
 class Adam(Optimizer):
@@ -32,15 +32,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _validate(self, options):
-        name = type(self).__name__
-        check_option(name, "learning rate", options["lr"])
-        check_option(name, "epsilon value", options["eps"])
-        betas = options["betas"]
-        if len(betas) != 2:
-            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
-        check_option(name, "beta parameter at index 0", betas[0], 0.0, 1.0)
-        check_option(name, "beta parameter at index 1", betas[1], 0.0, 1.0)
-        check_option(name, "weight_decay value", options["weight_decay"])
+        check_adam_options(type(self).__name__, options)
 
     def _update(self, x, g, state, group):
         lr, eps = group["lr"], group["eps"]

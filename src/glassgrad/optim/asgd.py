@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .adadelta import torch_flags
 from .nadam import ScalarStateOptimizer, scalar_dtype
-from .optimizer import check_option, decayed_gradient
+from .optimizer import check_option, decayed_gradient, torch_flags
 
 
 class ASGD(ScalarStateOptimizer):

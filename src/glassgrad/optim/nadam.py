@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from .._dtype import get_default_dtype
-from .adadelta import check_betas, torch_flags
-from .optimizer import Optimizer, check_option, decayed_gradient
+from .optimizer import (
+    Optimizer,
+    check_adam_options,
+    check_option,
+    decayed_gradient,
+    torch_flags,
+)
 
 
 def scalar_dtype():
@@ -73,10 +78,7 @@ class NAdam(ScalarStateOptimizer):
 
     def _validate(self, options):
         name = type(self).__name__
-        check_option(name, "learning rate", options["lr"])
-        check_option(name, "epsilon value", options["eps"])
-        check_betas(name, options["betas"])
-        check_option(name, "weight_decay value", options["weight_decay"])
+        check_adam_options(name, options)
         check_option(name, "momentum_decay value", options["momentum_decay"])
 
     def _update(self, x, g, state, group):

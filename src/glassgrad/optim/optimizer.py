@@ -254,3 +254,29 @@ def decayed_gradient(x, g, group, lr=None, decoupled=False):
         else:
             g = g + wd * x
     return g
+
+
+def torch_flags(foreach, maximize, capturable, differentiable):
+    """The flags torch keeps in every group: foreach is accepted and ignored (numpy has one
+    implementation); capturable and differentiable are recorded but must stay False."""
+    if capturable or differentiable:
+        raise NotImplementedError("glassgrad optimizers support neither capturable=True nor "
+                                  "differentiable=True")
+    return {"foreach": foreach, "maximize": maximize, "capturable": capturable,
+            "differentiable": differentiable}
+
+
+def check_betas(name, betas):
+    if len(betas) != 2:
+        raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+    check_option(name, "beta parameter at index 0", betas[0], 0.0, 1.0)
+    check_option(name, "beta parameter at index 1", betas[1], 0.0, 1.0)
+
+
+def check_adam_options(name, options):
+    """The options every Adam-family optimizer validates as torch does: lr, eps, betas and
+    weight_decay."""
+    check_option(name, "learning rate", options["lr"])
+    check_option(name, "epsilon value", options["eps"])
+    check_betas(name, options["betas"])
+    check_option(name, "weight_decay value", options["weight_decay"])

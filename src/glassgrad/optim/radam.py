@@ -6,8 +6,12 @@ import math
 
 import numpy as np
 
-from .adadelta import check_betas, torch_flags
-from .optimizer import Optimizer, check_option, decayed_gradient
+from .optimizer import (
+    Optimizer,
+    check_adam_options,
+    decayed_gradient,
+    torch_flags,
+)
 
 
 class RAdam(Optimizer):
@@ -44,11 +48,7 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _validate(self, options):
-        name = type(self).__name__
-        check_option(name, "learning rate", options["lr"])
-        check_option(name, "epsilon value", options["eps"])
-        check_betas(name, options["betas"])
-        check_option(name, "weight_decay value", options["weight_decay"])
+        check_adam_options(type(self).__name__, options)
 
     def _update(self, x, g, state, group):
         lr, eps = group["lr"], group["eps"]
