@@ -362,3 +362,41 @@ def test_post_accumulate_grad_hook_steps_an_optimizer_inside_backward():
     assert results[0][1] == results[-1][1] == [(2,), (2,), (2, 3), (2, 3)]
     with pytest.raises(RuntimeError, match="only leaf tensors"):
         (gg.ones(2, requires_grad=True) * 2).register_post_accumulate_grad_hook(print)
+
+
+def test_tensor_hook_handles_remove_exactly_their_hook():
+    """register_hook returns torch's RemovableHandle; removing one of two registrations of
+    the same function leaves the other, and a `with` block removes on exit."""
+    from glassgrad.utils.hooks import RemovableHandle
+
+    x = gg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+
+    def double(g):
+        return g * 2
+
+    h1 = y.register_hook(double)
+    h2 = y.register_hook(double)
+    assert isinstance(h1, RemovableHandle) and h1.id != h2.id
+    h1.remove()
+    h1.remove()  # a second remove is harmless
+    y.sum().backward(retain_graph=True)
+    assert x.grad.tolist() == [6.0, 6.0]  # one doubling left
+    x.grad = None
+    with h2:
+        pass
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_post_accumulate_hook_handle():
+    from glassgrad.utils.hooks import RemovableHandle
+
+    w = gg.tensor([1.0], requires_grad=True)
+    seen = []
+    h = w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.item()))
+    assert isinstance(h, RemovableHandle)
+    (w * 2).sum().backward()
+    h.remove()
+    (w * 2).sum().backward()
+    assert seen == [2.0]

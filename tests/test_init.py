@@ -24,7 +24,7 @@ def test_calculate_gain_matches_torch(name, param):
 
 
 def test_calculate_gain_errors():
-    with pytest.raises(ValueError, match="Unsupported nonlinearity softsign"):
+    with pytest.raises(ValueError, match="nonlinearity 'softsign'; use one of linear, conv1d"):
         init.calculate_gain("softsign")
     with pytest.raises(ValueError, match="not a valid number"):
         init.calculate_gain("leaky_relu", True)

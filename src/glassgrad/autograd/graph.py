@@ -331,7 +331,7 @@ def _fit(g, p, ctx, k, create_graph, Tensor):
 
 
 def _run_hooks(node, g, create_graph, Tensor):
-    for hook in list(node._hooks):
+    for hook in list(node._hooks.values()):
         gt = g if create_graph else Tensor._from_op(g, None, ())
         r = hook(gt)
         if r is not None:
@@ -345,10 +345,11 @@ POST_ACCUMULATE_HOOKS = {}
 
 
 def post_accumulate_hooks(t):
-    """The list of t's post-accumulate hooks, created (and dropped with t) on first use."""
+    """The dict of t's post-accumulate hooks (handle id -> hook), created (and dropped with
+    t) on first use."""
     entry = POST_ACCUMULATE_HOOKS.get(id(t))
     if entry is None or entry[0]() is not t:
-        entry = POST_ACCUMULATE_HOOKS[id(t)] = (weakref.ref(t), [])
+        entry = POST_ACCUMULATE_HOOKS[id(t)] = (weakref.ref(t), {})
         weakref.finalize(t, POST_ACCUMULATE_HOOKS.pop, id(t), None)
     return entry[1]
 
@@ -359,7 +360,7 @@ def _accumulate(node, g, create_graph, stored, Tensor):
     if POST_ACCUMULATE_HOOKS and node.grad_fn is None:
         entry = POST_ACCUMULATE_HOOKS.get(id(node))
         if entry is not None and entry[0]() is node:
-            for hook in list(entry[1]):
+            for hook in list(entry[1].values()):
                 hook(node)
 
 

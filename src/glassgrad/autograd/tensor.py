@@ -13,6 +13,7 @@ from .. import _device, _dtype
 from .._size import Size
 from . import function
 from .graph import _state, as_ndarray, run_backward
+from .hooks import add_hook
 
 
 class Tensor:
@@ -241,16 +242,8 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that does not require grad")
         if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
-        hooks = self._hooks
-
-        class _Handle:
-            def remove(self_inner):
-                if hook in hooks:
-                    hooks.remove(hook)
-
-        return _Handle()
+            self._hooks = {}
+        return add_hook(self._hooks, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
         """``hook(tensor)`` runs after backward has added into this leaf's ``.grad`` (e.g. to
@@ -264,15 +257,7 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("register_post_accumulate_grad_hook: the tensor does not "
                                "require grad")
-        hooks = post_accumulate_hooks(self)
-        hooks.append(hook)
-
-        class _Handle:
-            def remove(self_inner):
-                if hook in hooks:
-                    hooks.remove(hook)
-
-        return _Handle()
+        return add_hook(post_accumulate_hooks(self), hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.

@@ -46,7 +46,8 @@ def calculate_gain(nonlinearity, param=None):
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+    raise ValueError(f"calculate_gain: Unsupported nonlinearity {nonlinearity!r}; use one of "
+                     f"{', '.join(_LINEAR)}, sigmoid, tanh, relu, leaky_relu, selu")
 
 
 def _calculate_fan_in_and_fan_out(tensor):

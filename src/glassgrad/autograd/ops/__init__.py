@@ -48,6 +48,7 @@ from . import (
     pool,
     pool_more,
     products,
+    recurrent,
     reduce,
     reorder,
     repeating,
@@ -74,7 +75,7 @@ MODULES = [
     linalg, products, solve, decomp,
     loss, loss_more, loss_margin, ctc, distance, classification,
     conv, conv_transpose, pool, pool_more, resample, grid, blocks, attention, norm, norm_more,
-    dropout, bilinear, inplace_ops, conversion, sampling,
+    dropout, bilinear, recurrent, inplace_ops, conversion, sampling,
 ]
 
 TORCH_FUNCTIONS = {}

@@ -136,7 +136,8 @@ FAMILIES = ("elementwise", "math", "reduce", "stats", "norms", "scan", "sorting"
             "activation", "movement", "shaping", "indexing", "gather", "einsum", "padding",
             "linalg", "products", "decomp", "loss", "loss_more", "distance", "classification",
             "conv", "conv_transpose", "pool", "resample", "attention", "norm", "dropout",
-            "views", "composed_math", "composed_shape", "composed_nn", "bilinear")
+            "views", "composed_math", "composed_shape", "composed_nn", "bilinear",
+            "recurrent")
 
 
 def load_all():

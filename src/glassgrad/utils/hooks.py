@@ -1,0 +1,7 @@
+"""torch.utils.hooks' name: ``RemovableHandle``, what every ``register_*_hook`` returns."""
+
+from __future__ import annotations
+
+from ..autograd.hooks import RemovableHandle
+
+__all__ = ["RemovableHandle"]
