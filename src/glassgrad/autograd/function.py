@@ -142,13 +142,14 @@ class Function:
                 arrays[i] = a._data
                 parents.append(a)
                 index.append(i)
-                versions.append(a._version[0])  # to catch in-place changes before backward
+                vc = a._vc  # the version counter (None: version 0), to catch in-place
+                versions.append(0 if vc is None else vc[0])  # changes before backward
                 if a.requires_grad:
                     needs[i] = any_req = True
             elif type(a) is np.ndarray:
                 has_const_array = True
             i += 1
-        ctx.needs_input_grad = needs
+        ctx.needs_input_grad = _interned(tuple(needs))
         ctx.saved = ()
         state = _state.__dict__  # this thread's flags (see graph._State)
         if state["scope"]:
@@ -165,14 +166,15 @@ class Function:
             raise ValueError(f"{ctx.name}: shapes {shapes} cannot be broadcast together") from None
         data = raw if type(raw) is np.ndarray else np.asarray(raw)
         if any_req and state["grad_enabled"] and cls.differentiable and data.dtype.kind == "f":
-            ctx.arg_index = index
-            out = Tensor._from_op(data, ctx, parents)
+            ctx.arg_index = _interned(tuple(index))
+            out = Tensor._from_op(data, ctx, tuple(parents))
             if cls.is_view:
                 _share(out, parents[0])
             if ctx.saved:
                 if raw is not data:  # a numpy scalar became a 0-d array: keep the identity
                     ctx.saved = tuple(data if v is raw else v for v in ctx.saved)
-                versions.append(out._version[0])  # last: the output's
+                vc = out._vc  # last: the output's (a view's is its base's)
+                versions.append(0 if vc is None else vc[0])
                 if has_const_array:
                     ctx.args = arrays
             # a tuple of ints, which the garbage collector stops tracking (a list it would
@@ -219,10 +221,10 @@ class Function:
     def _check_versions(self, node):
         """Raise if a saved input (or the saved output) was changed in place since forward."""
         versions, parents = self.versions, node.parents
-        if node._version[0] == versions[-1]:  # the common case: nothing changed at all
+        if _version_of(node) == versions[-1]:  # the common case: nothing changed at all
             k = 0
             for p in parents:
-                if p._version[0] != versions[k]:
+                if _version_of(p) != versions[k]:
                     break
                 k += 1
             else:
@@ -254,6 +256,22 @@ class Function:
     @staticmethod
     def backward(ctx, *grads):
         raise NotImplementedError
+
+
+# Small tuples of flags and positions (needs_input_grad, arg_index) repeat across ops: one
+# shared copy each, so a graph does not hold a new container per op for the collector to scan.
+_INTERNED = {}
+
+
+def _interned(t):
+    if len(t) > 4:
+        return t
+    return _INTERNED.setdefault(t, t)
+
+
+def _version_of(t):
+    vc = t._vc
+    return 0 if vc is None else vc[0]
 
 
 def _share(out, x):

@@ -17,7 +17,7 @@ from .hooks import add_hook
 
 
 class Tensor:
-    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "parents", "_version", "label",
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "parents", "_vc", "label",
                  "_hooks", "_retains_grad", "_base", "_base_fn", "_history", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor
 
@@ -46,7 +46,7 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self.parents = ()
-        self._version = [0]
+        self._vc = None  # the version counter, made on first use (see _version)
         self.label = ""
         self._hooks = None
         self._retains_grad = False
@@ -64,12 +64,28 @@ class Tensor:
         t.requires_grad = grad_fn is not None
         t.grad_fn = grad_fn
         t.parents = parents
-        t._version = [0]
+        t._vc = None
         t.label = ""
         t._hooks = None
         t._retains_grad = False
         t._base = t._base_fn = t._history = None
         return t
+
+    # ------------------------------------------------------------------ version counter
+    @property
+    def _version(self):
+        """The version counter: a one-item list, bumped by every in-place change and shared
+        with the tensor's views (so a change through any of them is seen by all). Made on
+        first use: an op's result holds None until then and counts as version 0, so building
+        a graph allocates no counter per op (one less object for the garbage collector)."""
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = [0]
+        return vc
+
+    @_version.setter
+    def _version(self, counter):
+        self._vc = counter
 
     # ------------------------------------------------------------------ data
     @property
