@@ -1,5 +1,7 @@
-"""glassgrad.nn.utils: gradient clipping, flattening parameters to one vector, and ``rnn``
-(padding and packing sequences)."""
+"""glassgrad.nn.utils: gradient clipping, flattening parameters to one vector, ``rnn``
+(padding and packing sequences), ``parametrize`` (tensors computed from other tensors) with
+``parametrizations`` (weight norm and spectral norm in that form), and the hook forms
+``weight_norm`` and ``spectral_norm``."""
 
 from __future__ import annotations
 
@@ -7,8 +9,10 @@ import numpy as np
 
 from ...autograd.ops.shaping import cat
 from ...autograd.tensor import Tensor
-from . import rnn  # noqa: F401  (glassgrad.nn.utils.rnn, as torch.nn.utils.rnn)
+from . import parametrizations, parametrize, rnn  # noqa: F401  (as torch.nn.utils.*)
 from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
+from .spectral_norm import remove_spectral_norm, spectral_norm
+from .weight_norm import remove_weight_norm, weight_norm
 
 
 def parameters_to_vector(parameters):
@@ -33,4 +37,5 @@ def vector_to_parameters(vec, parameters):
 
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
-           "parameters_to_vector", "vector_to_parameters"]
+           "parameters_to_vector", "remove_spectral_norm", "remove_weight_norm",
+           "spectral_norm", "vector_to_parameters", "weight_norm"]
