@@ -1,5 +1,6 @@
-"""Data for training: datasets, a batching DataLoader, IDX/MNIST readers, embedded digits,
-synthetic 2-D sets and array helpers. Nothing here touches the network unless asked.
+"""Data for training: datasets, a batching DataLoader (with worker processes when
+``num_workers > 0``), IDX/MNIST readers, embedded digits, synthetic 2-D sets and array
+helpers. Nothing here touches the network unless asked.
 
     from glassgrad.data import DataLoader, TensorDataset, load_digits, to_float
     x, y = load_digits()

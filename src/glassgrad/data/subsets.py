@@ -1,6 +1,6 @@
 """The rest of torch.utils.data's dataset tools: ``IterableDataset``, ``ChainDataset``,
-``ConcatDataset``, ``random_split``, ``get_worker_info``, and a ``DataLoader`` that also
-streams an ``IterableDataset``.
+``ConcatDataset`` and ``random_split`` (``WorkerInfo`` and ``get_worker_info`` live in
+``_workers.py`` and are re-exported here; the one ``DataLoader`` is in ``loader.py``).
 
     from glassgrad.utils.data import ConcatDataset, random_split
     train, val = random_split(ConcatDataset([a, b]), [0.8, 0.2], generator=gg.Generator())
@@ -10,23 +10,22 @@ from __future__ import annotations
 
 import math
 import numbers
-import threading
 import warnings
 
 import numpy as np
 
 from .. import random as _random
-from ..autograd.tensor import Tensor
+from ._workers import WorkerInfo, _set_worker_info, get_worker_info  # noqa: F401  (re-exported)
 from .dataset import Dataset, Subset
-from .loader import DataLoader as _MapDataLoader
-from .loader import default_collate
 
 
 class IterableDataset(Dataset):
     """A stream of samples: subclasses define ``__iter__`` (and may define ``__len__``).
 
     A DataLoader over it yields its samples in the order ``__iter__`` gives them, cut into
-    batches of ``batch_size``; samplers and ``shuffle=True`` do not apply.
+    batches of ``batch_size``; samplers and ``shuffle=True`` do not apply. With
+    ``num_workers > 0`` every worker iterates its own copy: split the work in ``__iter__``
+    with ``get_worker_info()``, or each sample comes once per worker.
     """
 
     def __iter__(self):
@@ -35,6 +34,9 @@ class IterableDataset(Dataset):
     def __getitem__(self, index):
         raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it; it "
                         f"cannot be indexed")
+
+    def __len__(self):  # TypeError, as for an object without __len__ (list() relies on it)
+        raise TypeError(f"{type(self).__name__} is an IterableDataset without __len__")
 
     def __add__(self, other):
         return ChainDataset([self, other])
@@ -144,146 +146,5 @@ def random_split(dataset, lengths, generator=None):
     return [Subset(dataset, perm[stop - size:stop].tolist()) for size, stop in zip(sizes, stops)]
 
 
-# ------------------------------------------------------------------ workers
-
-class WorkerInfo:
-    """What a worker knows about itself: ``id``, ``num_workers``, ``seed``, ``dataset``."""
-
-    __slots__ = ("id", "num_workers", "seed", "dataset")
-
-    def __init__(self, id, num_workers, seed, dataset):  # noqa: A002  (torch's name)
-        self.id, self.num_workers, self.seed, self.dataset = id, num_workers, seed, dataset
-
-    def __repr__(self):
-        return (f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed}, "
-                f"dataset={type(self.dataset).__name__})")
-
-
-_worker = threading.local()
-
-
-def get_worker_info():
-    """The current worker's WorkerInfo inside a DataLoader worker; None in the main process.
-
-    An IterableDataset uses it in ``__iter__`` to give each worker its own share.
-    """
-    return getattr(_worker, "info", None)
-
-
-def _set_worker_info(info):
-    """For worker code: make ``get_worker_info()`` return ``info`` in this process/thread."""
-    _worker.info = info
-
-
-# ------------------------------------------------------------------ DataLoader
-
-def default_convert(sample):
-    """One sample as the unbatched DataLoader gives it: ndarrays become Tensors, inside
-    tuples, lists and dicts too; everything else is left as it is (torch's default_convert,
-    except that tuples stay tuples, as glassgrad's batches of tuple samples do)."""
-    if isinstance(sample, np.ndarray) and sample.dtype.kind in "biufc":
-        return Tensor(sample)
-    if isinstance(sample, dict):
-        return {k: default_convert(v) for k, v in sample.items()}
-    if isinstance(sample, tuple):
-        return tuple(default_convert(v) for v in sample)
-    if isinstance(sample, list):
-        return [default_convert(v) for v in sample]
-    return sample
-
-
-def _chunks(iterable, size, drop_last):
-    batch = []
-    for sample in iterable:
-        batch.append(sample)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch and not drop_last:
-        yield batch
-
-
-class DataLoader(_MapDataLoader):
-    """glassgrad.data's DataLoader, which also takes an ``IterableDataset``.
-
-    Over an IterableDataset the samples come in the dataset's own order, in batches of
-    ``batch_size``, the last short batch dropped when ``drop_last``. ``shuffle``,
-    ``sampler`` and ``batch_sampler`` are rejected as in torch. ``len()`` needs the
-    dataset's ``__len__``. The stream is read in the calling process, so
-    ``get_worker_info()`` is None inside ``__iter__``.
-
-    ``batch_size=None`` turns batching off for any dataset, as in torch: one sample at a
-    time, passed through ``collate_fn`` when given, else ``default_convert``.
-    """
-
-    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
-                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
-                 worker_init_fn=None, multiprocessing_context=None, generator=None, **kwargs):
-        unbatched = batch_size is None and batch_sampler is None
-        if unbatched and drop_last:
-            raise ValueError("DataLoader: batch_size=None option disables auto-batching and "
-                             "is mutually exclusive with drop_last")
-        if not isinstance(dataset, IterableDataset):
-            super().__init__(dataset, 1 if unbatched else batch_size, bool(shuffle), sampler,
-                             batch_sampler, num_workers, collate_fn, pin_memory, drop_last,
-                             timeout, worker_init_fn, multiprocessing_context, generator,
-                             **kwargs)
-            self._unbatched = unbatched
-            if unbatched:
-                self.batch_size = None
-            return
-        self._unbatched = batch_size is None
-        for name, value, unset in (("shuffle", shuffle, not shuffle),
-                                   ("sampler", sampler, sampler is None),
-                                   ("batch_sampler", batch_sampler, batch_sampler is None)):
-            if not unset:
-                raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
-                                 f"{name} option, but got {name}={value!r}")
-        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(
-                batch_size, numbers.Integral) or batch_size <= 0):
-            raise ValueError(f"DataLoader: batch_size must be a positive int or None, "
-                             f"got {batch_size!r}")
-        if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) \
-                or num_workers < 0:
-            raise ValueError(f"DataLoader: num_workers option should be non-negative, got "
-                             f"{num_workers!r}")
-        self.dataset = dataset
-        self.batch_size = None if batch_size is None else int(batch_size)
-        self.shuffle, self.drop_last, self.generator = False, bool(drop_last), generator
-        self.collate_fn = collate_fn
-        self.sampler = self.batch_sampler = None
-        self.num_workers, self.pin_memory = int(num_workers), bool(pin_memory)
-        self.timeout, self.worker_init_fn = timeout, worker_init_fn
-
-    def __len__(self):
-        if not isinstance(self.dataset, IterableDataset):
-            return len(self.sampler) if self._unbatched else super().__len__()
-        n = len(self.dataset)  # TypeError when the stream has no length, as in torch
-        if self.batch_size is None:
-            return n
-        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
-
-    def __iter__(self):
-        convert = self.collate_fn or default_convert
-        if not isinstance(self.dataset, IterableDataset):
-            if self._unbatched:
-                yield from (convert(self.dataset[int(i)]) for i in self.sampler)
-            else:
-                yield from super().__iter__()
-            return
-        if self._unbatched:
-            yield from (convert(s) for s in self.dataset)
-            return
-        collate = self.collate_fn or default_collate
-        for batch in _chunks(self.dataset, self.batch_size, self.drop_last):
-            yield collate(batch)
-
-    def __repr__(self):
-        if not isinstance(self.dataset, IterableDataset):
-            return super().__repr__()
-        return (f"DataLoader({type(self.dataset).__name__}, batch_size={self.batch_size}, "
-                f"drop_last={self.drop_last})")
-
-
 __all__ = ["IterableDataset", "ChainDataset", "ConcatDataset", "random_split", "WorkerInfo",
-           "get_worker_info", "DataLoader", "default_convert"]
+           "get_worker_info"]

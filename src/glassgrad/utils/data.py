@@ -2,14 +2,15 @@
 
     from glassgrad.utils.data import DataLoader, TensorDataset, random_split
 
-The classes live in ``glassgrad.data`` (dataset.py, loader.py, sampler.py, subsets.py).
-``DataLoader`` here is the one that also streams an ``IterableDataset``.
+The classes live in ``glassgrad.data`` (dataset.py, loader.py, sampler.py, subsets.py,
+_workers.py); ``DataLoader`` here is ``glassgrad.data.DataLoader``, the same class.
 """
 
 from __future__ import annotations
 
+from ..data._workers import WorkerInfo, get_worker_info
 from ..data.dataset import Dataset, Subset, TensorDataset
-from ..data.loader import default_collate
+from ..data.loader import DataLoader, default_collate, default_convert
 from ..data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -18,16 +19,7 @@ from ..data.sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
-from ..data.subsets import (
-    ChainDataset,
-    ConcatDataset,
-    DataLoader,
-    IterableDataset,
-    WorkerInfo,
-    default_convert,
-    get_worker_info,
-    random_split,
-)
+from ..data.subsets import ChainDataset, ConcatDataset, IterableDataset, random_split
 
 __all__ = [
     "Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "ChainDataset",
