@@ -3,6 +3,11 @@ keys ("0", "1", ... or the dict's keys).
 
 As in torch, setting an item keeps its place, deleting one renumbers the rest ("0", "1",
 ... again), and ``insert`` shifts the later modules up by one.
+
+Their reprs are torch's, character for character: a ModuleList folds a run of equal
+entries into one line (``(0-2): 3 x Linear(in_features=4, out_features=4, bias=True)``);
+Sequential and ModuleDict list every entry; the parameter containers describe each value
+(``(0): Parameter containing: [glassgrad.float32 of size 2x3]``).
 """
 
 from __future__ import annotations
@@ -12,6 +17,22 @@ from collections import OrderedDict
 
 from ..autograd.tensor import Tensor
 from .module import Module, Parameter
+
+
+def _indent(text, spaces=2):
+    """torch's _addindent: indent every line but the first; blank lines stay empty."""
+    first, *rest = text.split("\n")
+    pad = " " * spaces
+    return "\n".join([first] + [pad + line if line.strip() else "" for line in rest])
+
+
+def _layout(name, lines):
+    """torch's Module.__repr__ frame around ``lines``: one line stays inline."""
+    if not lines:
+        return name + "()"
+    if len(lines) == 1 and "\n" not in lines[0]:
+        return f"{name}({lines[0]})"
+    return name + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class _Indexed(Module):
@@ -132,6 +153,21 @@ class ModuleList(_Indexed):
     def __add__(self, other):
         return ModuleList([*self, *other])
 
+    def __repr__(self):
+        """torch's: a run of equal consecutive entries is one line, ``(i-j): n x repr``."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return "ModuleList()"
+        runs = []  # [first index, last index, repr]
+        for i, r in enumerate(reprs):
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        lines = [_indent(f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}")
+                 for a, b, r in runs]
+        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
+
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleList is a container; iterate over it in forward()")
 
@@ -199,11 +235,13 @@ def _as_parameter(value):
     return value
 
 
-def _describe(value):
+def _describe(value, type_name):
+    """One entry of a parameter container's repr; ``type_name(t)`` names the tensor's kind
+    (torch's ParameterList shows the dtype, its ParameterDict the tensor type)."""
     if isinstance(value, Tensor):
         kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
         size = "x".join(str(n) for n in value.shape)
-        return f"{kind} containing: [{value.dtype} of size {size}]"
+        return f"{kind} containing: [{type_name(value)} of size {size}]"
     return f"Object of type: {type(value).__name__}"
 
 
@@ -259,11 +297,12 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        return "\n".join(f"  ({i}): {_describe(p)}" for i, p in enumerate(self))
+        return "\n".join(f"  ({i}): {_describe(p, lambda t: f'glassgrad.{t.dtype}')}"
+                         for i, p in enumerate(self))
 
-    def __repr__(self):
+    def __repr__(self):  # torch's frame: these lines come out indented by 4
         body = self.extra_repr()
-        return "ParameterList(\n" + body + "\n)" if body else "ParameterList()"
+        return _layout("ParameterList", body.split("\n") if body else [])
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterList is a container; index it in forward()")
@@ -370,11 +409,13 @@ class ParameterDict(Module):
             self[k] = v
 
     def extra_repr(self):
-        return "\n".join(f"  ({k}): {_describe(v)}" for k, v in self.items())
+        # torch shows Parameter containing: [torch.FloatTensor of size 2] here (Tensor.type())
+        return "\n".join(f"  ({k}): {_describe(v, lambda t: t.type())}"
+                         for k, v in self.items())
 
-    def __repr__(self):
+    def __repr__(self):  # torch's frame: these lines come out indented by 4
         body = self.extra_repr()
-        return "ParameterDict(\n" + body + "\n)" if body else "ParameterDict()"
+        return _layout("ParameterDict", body.split("\n") if body else [])
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterDict is a container; index it in forward()")

@@ -240,7 +240,8 @@ class _FractionalMaxPoolNd(Module):
         if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
             raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
         self.return_indices = return_indices
-        self._random_samples = _random_samples
+        # a buffer, as in torch: fixed samples are part of the state_dict (None is not)
+        self.register_buffer("_random_samples", _random_samples)
 
     def forward(self, input):
         return type(self)._fn(input, self.kernel_size, self.output_size, self.output_ratio,
