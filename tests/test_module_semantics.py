@@ -383,3 +383,29 @@ def test_scalar_modules_register_assigned_value_parameters():
     n.b = w  # replaces the bias and keeps its place
     assert [k for k, _ in n.named_parameters()] == ["w0", "w1", "b"]
     assert n.parameters()[-1] is w
+
+
+@pytest.mark.parametrize("extra,children", [("", 0), ("x=1", 0), ("x=1\ny=2", 0),
+                                            ("x=1", 1), ("x=1\n\ny=2", 2), ("", 2)])
+def test_custom_module_repr_layout_matches_torch(extra, children):
+    """Several extra_repr lines, or extra_repr beside children, use torch's layout."""
+    if torch is None:
+        pytest.skip("torch is not installed")
+
+    def build(base, linear):
+        class E(base):
+            def __init__(self):
+                super().__init__()
+                for k in range(children):
+                    setattr(self, f"c{k}", linear(2, 3))
+
+            def extra_repr(self):
+                return extra
+
+        return E()
+
+    ours = build(nn.Module, nn.Linear)
+    theirs = build(torch.nn.Module, torch.nn.Linear)
+    assert repr(ours) == repr(theirs)
+    outer, touter = nn.Sequential(ours), torch.nn.Sequential(theirs)
+    assert repr(outer) == repr(touter)

@@ -390,7 +390,7 @@ def test_encoder_and_decoder_stacks_match_torch(batch_first, norm_first):
     dec = TransformerDecoder(TransformerDecoderLayer(8, 2, dtype=gg.float64, **layer), 2)
     for ours, theirs in ((enc, t_enc), (dec, t_dec)):
         assert list(ours.state_dict()) == list(theirs.state_dict())
-        # torch's ModuleList repr folds equal entries into "(0-1): 2 x ..."; ours lists each
+        # ModuleList folds equal entries into "(0-1): 2 x ...", as torch
         assert repr(ours.layers[1]) == repr(theirs.layers[1])
         assert repr(ours.norm) == repr(theirs.norm)
         ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})

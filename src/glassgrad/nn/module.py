@@ -9,7 +9,6 @@ weights move between glassgrad and torch in both directions.
 
 from __future__ import annotations
 
-import itertools
 import warnings
 from collections import OrderedDict, namedtuple
 
@@ -17,6 +16,7 @@ import numpy as np
 
 from .. import _device, _dtype
 from ..autograd.graph import _state, no_grad
+from ..autograd.hooks import RemovableHandle
 from ..autograd.tensor import Tensor
 
 
@@ -59,31 +59,11 @@ class StateDictShapeError(RuntimeError, ValueError):
     ValueError (what glassgrad raised before)."""
 
 
-class RemovableHandle:
-    """What every ``register_*_hook`` returns: ``handle.remove()`` (or leaving a ``with``
-    block) takes the hook out again. As torch.utils.hooks.RemovableHandle."""
-
-    _ids = itertools.count()
-
-    def __init__(self, hooks_dict, *, extra_dict=None):
-        self.hooks_dict_ref = hooks_dict
-        self.id = next(RemovableHandle._ids)
-        extra = () if extra_dict is None else extra_dict
-        self.extra_dict_ref = tuple(extra) if isinstance(extra, (list, tuple)) else (extra,)
-
-    def remove(self):
-        self.hooks_dict_ref.pop(self.id, None)
-        for d in self.extra_dict_ref:
-            if isinstance(d, dict):
-                d.pop(self.id, None)
-            else:
-                d.discard(self.id)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
+def _indent(text):
+    """Indent every line after the first by two spaces; lines of only whitespace become
+    empty (torch's _addindent)."""
+    first, *rest = text.split("\n")
+    return "\n".join([first] + [("  " + line) if line.strip() else "" for line in rest])
 
 
 # the hook stores a Module holds; __call__ looks at none of them until a hook is registered
@@ -857,12 +837,15 @@ class Module:
         return ""
 
     def __repr__(self):
-        lines = []
-        for name, m in self._modules.items():
-            body = repr(m).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {body}")
+        """torch's layout: ``Name(extra)`` on one line when there is one line of extra_repr
+        and no children; otherwise every extra_repr line and then every child, indented."""
         extra = self.extra_repr()
-        head = f"{type(self).__name__}({extra}"
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + _indent(repr(m)) for name, m in self._modules.items()]
+        head = f"{type(self).__name__}("
+        if len(extra_lines) == 1 and not child_lines:
+            return head + extra_lines[0] + ")"
+        lines = extra_lines + child_lines
         if not lines:
             return head + ")"
-        return head + "\n" + "\n".join(lines) + "\n)"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
