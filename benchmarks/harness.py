@@ -80,6 +80,23 @@ def measure(fns, warmup, repeats, number=1, scale=1.0, rounds=1):
     return {name: results[name] for name in names}
 
 
+def import_usual_libraries():
+    """Import what a user's training process usually has loaded (matplotlib's pyplot; torch
+    comes with its peer), so that every case runs among as many live objects as users' code
+    does: the garbage collector's full passes scan all of them. Returns the names imported."""
+    done = []
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401
+
+        done.append("matplotlib.pyplot")
+    except ImportError:
+        pass
+    return done
+
+
 def run_once(fn):
     """Call ``fn``; return (result, None) or (None, error text)."""
     try:

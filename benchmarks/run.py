@@ -69,6 +69,7 @@ def run(args, argv, log=print):
     if mode == "smoke":
         harness.GAP = 0.0  # nothing is measured, so no pauses between blocks
     names = [c for c in cases.CASES if c in args.case] if args.case else list(cases.CASES)
+    imported = harness.import_usual_libraries()
     frameworks = peers.available(peers.MODULES)
     missing = peers.missing(peers.MODULES)
     meta = harness.environment(benchmarks.THREADS, frameworks)
@@ -78,7 +79,8 @@ def run(args, argv, log=print):
     log("versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
         + (f"; not installed: {', '.join(missing)}" if missing else ""))
     log(f"code: {report.describe_git(meta['git'])}; BLAS: {report.describe_blas(meta['blas'])}")
-    log(f"gc: {meta['gc']['note']}")
+    meta["gc"]["imported"] = imported
+    log(f"gc: {meta['gc']['note']}; also imported: {', '.join(imported) or 'nothing'}")
     t_start = time.perf_counter()
     groups, skipped = [], []
     for name in names:

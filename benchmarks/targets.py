@@ -13,6 +13,11 @@ from __future__ import annotations
 
 from .harness import ratios
 
+ACTIVATIONS = ("relu", "leaky_relu", "elu", "selu", "celu", "gelu", "gelu_tanh", "silu", "mish",
+               "softplus", "hardswish", "hardsigmoid", "hardtanh", "relu6", "sigmoid", "tanh",
+               "logsigmoid", "softsign", "tanhshrink", "softshrink", "hardshrink", "rrelu",
+               "rrelu_train", "glu", "prelu", "threshold", "pow3")
+
 # (group key, what, kind, framework, op, limit, unit)
 #   ratio:   glassgrad / framework        speedup: framework / glassgrad
 #   value:   the framework's median       flag:    glassgrad's graph checks all true
@@ -32,6 +37,12 @@ TARGETS = [
      "glassgrad", "==", True, ""),
     ("deep_graph.tensor", "Deep graph: Tensor chain", "value", "glassgrad", "<=", 1.0, " s"),
     ("deep_graph.value", "Deep graph: Value chain", "value", "glassgrad", "<=", 1.0, " s"),
+    # issue 13: each activation's forward + backward within 3x torch, 1.5x as a geomean
+    # (the "activations.ratios" group holds glassgrad/torch per activation, by name)
+    *[("activations.ratios", f"Activation {name}: glassgrad/torch", "value", name, "<=", 3.0,
+       "x") for name in ACTIVATIONS],
+    ("activations.ratios", "Activations: geomean glassgrad/torch", "value", "geomean", "<=",
+     1.5, "x"),
 ]
 FLAGS = ("saved_released", "graph_freed_by_refcount")
 

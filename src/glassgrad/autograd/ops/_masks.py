@@ -57,3 +57,67 @@ def _on_graph(g, x):
             g.requires_grad):
         return g + np.where(np.zeros(x.shape, bool), x, 0)
     return g
+
+
+_BITS = {2: np.int16, 4: np.int32, 8: np.int64}  # a float dtype's bits, as an integer dtype
+
+
+def _pick(grad, mask):
+    """where(mask, grad, 0) for a bool mask, exactly, and fast on a float ndarray grad: the
+    bits of grad times the mask as integers (1 keeps a value's bits, 0 gives +0.0), so inf
+    and NaN where the mask is False give 0 and no product is ever formed. A random mask makes
+    np.where about 10 times slower than this one pass. Otherwise ``_select``."""
+    if (type(grad) is np.ndarray and grad.ndim and grad.dtype.kind == "f"
+            and mask.dtype == bool):
+        bits = _BITS.get(grad.dtype.itemsize)
+        if bits is not None:
+            return np.multiply(grad.view(bits), mask, dtype=bits).view(grad.dtype)
+    return _select(grad, mask)
+
+
+def _blend(mask, a, b):
+    """where(mask, a, b) for float ndarrays of one dtype and shape, exactly (see ``_pick``),
+    in three passes; b must be a fresh array this call may overwrite. Other operands go to
+    np.where."""
+    bits = _BITS.get(a.dtype.itemsize)
+    if (bits is None or a.dtype != b.dtype or a.dtype.kind != "f" or a.shape != b.shape
+            or not a.ndim):
+        return np.where(mask, a, b)
+    out = np.multiply(a.view(bits), mask, dtype=bits)
+    bb = b.view(bits)
+    np.multiply(bb, ~mask, out=bb)
+    out |= bb  # one of the two is all zero bits: or-ing them is the select
+    return out.view(a.dtype)
+
+
+def _keep(a, mask):
+    """a (a fresh float ndarray) set to exactly +0.0 where the bool mask is False, in place
+    (``_pick`` without a new array); returns a."""
+    bits = _BITS.get(a.dtype.itemsize)
+    if bits is None or not a.ndim:
+        return np.where(mask, a, 0).astype(a.dtype, copy=False)
+    ab = a.view(bits)
+    np.multiply(ab, mask, out=ab)
+    return a
+
+
+def _slopes(mask, slope, dtype):
+    """A fresh array: 1 where mask, slope (a number, or an array broadcast to mask) elsewhere;
+    exact, in one or two passes."""
+    if np.ndim(slope) == 0 and 0 <= slope <= 1:
+        return np.maximum(mask, slope, dtype=dtype)  # max(1, s) = 1, max(0, s) = s
+    out = np.multiply(~mask, slope, dtype=dtype)
+    out += mask  # s + 0 or 0 + 1
+    return out
+
+
+def _one_where(mask, f):
+    """f (a fresh array) set to exactly 1 where mask, in place: f * ~mask + mask."""
+    f *= ~mask
+    f += mask
+    return f
+def _outside(x, lambd):
+    """not (-lambd <= x <= lambd): torch's mask for the shrinks (NaN counts as outside)."""
+    inside = x >= -lambd
+    inside &= x <= lambd
+    return np.logical_not(inside, out=inside) if isinstance(inside, np.ndarray) else ~inside

@@ -1,4 +1,4 @@
-"""More activations (torch.nn.functional): hardsigmoid, hardswish, softsign, mish, selu, celu,
+"""More activations (torch.nn.functional): hardsigmoid, hardswish, softsign, mish,
 logsigmoid, prelu, threshold, softshrink and hardshrink as ops; glu, rrelu and tanhshrink
 composed of ops (softmin and gumbel_softmax are in softmax.py).
 
@@ -13,20 +13,14 @@ import numpy as np
 from ... import random as _random
 from ..function import Function, register
 from ..tensor import as_tensor
-from ._masks import _raw, _select
-from .activation import _negative, _on_graph, elu, hardtanh, leaky_relu
+from ._masks import _keep, _one_where, _outside, _pick, _raw, _slopes
+from .activation import _on_graph, celu, elu, hardtanh, leaky_relu, selu
 from .elementwise import _floating, _in_place, promote
 from .unary import _sigmoid
 
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
-# torch's backward formulas round these to float32 even for float64 inputs; so do we, to
-# give torch's gradients to the last digit (a relative difference of 3e-8)
+# torch's backward formulas round 1/6 to float32 even for float64 inputs; so do we, to give
+# torch's gradients to the last digit (a relative difference of 3e-8)
 _SIXTH_F32 = float(np.float32(1 / 6))
-
-
-def _f32(v):
-    return float(np.float32(v))
 
 
 # ------------------------------------------------------------------------------ ops
@@ -40,13 +34,22 @@ class Hardsigmoid(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.clip(x + 3, 0, 6) / 6
+        out = np.add(x, 3, out=np.empty_like(x))  # an array even when x is 0-d
+        np.clip(out, 0, 6, out=out)
+        out /= 6
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         x = _raw(x)
-        return _select(grad, (x > -3) & (x < 3)) * _SIXTH_F32
+        inside = x > -3
+        inside &= x < 3
+        g = _pick(grad, inside)
+        if type(g) is np.ndarray and g.ndim:
+            g *= _SIXTH_F32
+            return g
+        return g * _SIXTH_F32
 
 
 @register("hardswish")
@@ -59,11 +62,21 @@ class Hardswish(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x * np.clip(x + 3, 0, 6) / 6
+        out = np.add(x, 3, out=np.empty_like(x))  # an array even when x is 0-d
+        np.clip(out, 0, 6, out=out)
+        out *= x
+        out /= 6
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
+        if type(grad) is np.ndarray and x.ndim:
+            d = x / 3
+            d += 0.5
+            _one_where(x >= 3, d)
+            d *= grad
+            return _keep(d, x > -3)
         xr = _raw(x)
         return np.where(xr <= -3, 0, np.where(xr < 3, grad * (x / 3 + 0.5), grad))
 
@@ -77,12 +90,17 @@ class Softsign(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x / (1 + np.abs(x))
+        d = np.abs(x)
+        d += 1
+        return np.divide(x, d, out=d) if d.ndim else x / d
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         d = 1 + np.abs(x)
+        if type(grad) is np.ndarray and d.ndim:
+            np.square(d, out=d)
+            return np.divide(grad, d, out=d)
         return grad / (d * d)
 
 
@@ -93,59 +111,40 @@ def _softplus(x):
 
 @register("mish")
 class Mish(Function):
-    """out = x tanh(softplus(x));  d/dx = t + x sigmoid(x) (1 - t^2), t = tanh(softplus(x))."""
+    """out = x tanh(softplus(x));  d/dx = t + x sigmoid(x) (1 - t^2), t = tanh(softplus(x)).
+    Forward keeps t for one backward on arrays (a second one recomputes it)."""
 
-    __slots__ = ()
+    __slots__ = ("cache",)
 
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x * np.tanh(_softplus(x))
+        ctx.cache = None
+        if not x.ndim:
+            return x * np.tanh(_softplus(x))
+        t = np.minimum(x, 20)  # tanh(softplus(x)) is 1 from x = 20 on, in float32 and 64
+        np.exp(t, out=t)
+        np.log1p(t, out=t)
+        np.tanh(t, out=t)
+        if ctx.needs_input_grad[0]:
+            ctx.cache = t
+        return x * t
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
+        t, ctx.cache = ctx.cache, None
+        if type(grad) is np.ndarray and x.ndim:
+            if t is None:
+                t = np.tanh(_softplus(x))
+            d = np.square(t)
+            np.subtract(1, d, out=d)
+            d *= _sigmoid(x)
+            d *= x
+            d += t
+            return np.multiply(d, grad, out=d)
         t = np.tanh(_softplus(x))
         return grad * (t + x * _sigmoid(x) * (1 - t * t))
-
-
-@register("selu")
-class Selu(Function):
-    """out = scale * (x if x > 0 else alpha (exp(x) - 1)), torch's fixed alpha and scale."""
-
-    __slots__ = ()
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0)))
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        neg = grad * (_SELU_SCALE * _SELU_ALPHA) * np.exp(_negative(x))
-        return np.where(_raw(x) > 0, grad * _SELU_SCALE, neg)
-
-
-@register("celu")
-class Celu(Function):
-    """out = max(0, x) + min(0, alpha (exp(x / alpha) - 1));  d/dx = 1 or exp(x / alpha), with
-    alpha rounded to float32 in the gradient's 1 / alpha (as torch's backward does)."""
-
-    __slots__ = ("alpha",)
-
-    @staticmethod
-    def forward(ctx, x, alpha):
-        ctx.alpha = alpha
-        ctx.save_for_backward(x)
-        return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0) / alpha))
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        inv = 1 / _f32(ctx.alpha)
-        neg = grad * (inv * ctx.alpha) * np.exp(_negative(x) * inv)
-        return np.where(_raw(x) > 0, grad, neg), None
 
 
 @register("logsigmoid")
@@ -157,11 +156,24 @@ class LogSigmoid(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+        if not x.ndim:
+            return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+        t = np.abs(x)
+        np.negative(t, out=t)
+        np.exp(t, out=t)
+        np.log1p(t, out=t)
+        out = np.minimum(x, 0)
+        out -= t
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
+        if type(grad) is np.ndarray and x.ndim:
+            with np.errstate(over="ignore"):  # exp(x) = inf: grad / inf = 0
+                d = np.exp(x)
+            d += 1
+            return np.divide(grad, d, out=d)  # grad sigmoid(-x)
         return grad * _sigmoid(-x)
 
 
@@ -174,12 +186,23 @@ class PRelu(Function):
     @staticmethod
     def forward(ctx, x, w):
         ctx.save_for_backward(x, w)
-        return np.where(x > 0, x, w * x)
+        if not x.ndim:
+            return np.where(x > 0, x, w * x)
+        f = _slopes(x > 0, w, x.dtype)  # 1 or w
+        return np.multiply(x, f, out=f)
 
     @staticmethod
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         pos = _raw(x) > 0
+        if type(grad) is np.ndarray and x.ndim:
+            gx = gw = None
+            if ctx.needs_input_grad[0]:
+                gx = _slopes(pos, w, grad.dtype)
+                gx *= grad
+            if ctx.needs_input_grad[1]:
+                gw = _keep(grad * x, ~pos)
+            return gx, gw
         gx = np.where(pos, grad, grad * w) if ctx.needs_input_grad[0] else None
         gw = np.where(pos, 0, grad * x) if ctx.needs_input_grad[1] else None
         return gx, gw
@@ -195,12 +218,18 @@ class Threshold(Function):
     def forward(ctx, x, threshold, value):
         ctx.threshold = threshold
         ctx.save_for_backward(x)
+        if x.dtype.kind == "f" and x.ndim:
+            above = x > threshold
+            out = _pick(x, above)
+            if value != 0:
+                out += np.multiply(~above, value, dtype=x.dtype)  # x + 0 or 0 + value
+            return out
         return np.where(x > threshold, x, np.asarray(value).astype(x.dtype))
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return _on_graph(_select(grad, _raw(x) > ctx.threshold), x), None, None
+        return _on_graph(_pick(grad, _raw(x) > ctx.threshold), x), None, None
 
 
 @register("softshrink")
@@ -213,14 +242,16 @@ class Softshrink(Function):
     def forward(ctx, x, lambd):
         ctx.lambd = lambd
         ctx.save_for_backward(x)
-        return np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, 0)).astype(
-            x.dtype, copy=False)
+        if not x.ndim:
+            return np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, 0)).astype(
+                x.dtype, copy=False)
+        out = np.clip(x, -lambd, lambd)
+        return np.subtract(x, out, out=out)  # x - lambd, x + lambd, or x - x = 0 between
 
     @staticmethod
     def backward(ctx, grad):
         (t,) = ctx.saved_tensors
-        x = _raw(t)
-        return _on_graph(_select(grad, (x > ctx.lambd) | (x < -ctx.lambd)), t), None
+        return _on_graph(_pick(grad, _outside(_raw(t), ctx.lambd)), t), None
 
 
 @register("hardshrink")
@@ -233,13 +264,13 @@ class Hardshrink(Function):
     def forward(ctx, x, lambd):
         ctx.lambd = lambd
         ctx.save_for_backward(x)
-        return np.where((x >= -lambd) & (x <= lambd), 0, x).astype(x.dtype, copy=False)
+        return _pick(x, _outside(x, lambd)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
         (t,) = ctx.saved_tensors
-        x = _raw(t)
-        return _on_graph(_select(grad, (x > ctx.lambd) | (x < -ctx.lambd)), t), None
+        return _on_graph(_pick(grad, _outside(_raw(t), ctx.lambd)), t), None
+
 
 
 # ------------------------------------------------------------------------------ functions
@@ -267,22 +298,6 @@ def mish(input, inplace=False):
     if inplace:
         return _in_place("mish_", mish, input)
     return Mish.apply(_floating("mish", input))
-
-
-def selu(input, inplace=False):
-    """scale * elu(input, alpha), alpha = 1.6732632..., scale = 1.0507009..."""
-    if inplace:
-        return _in_place("selu_", selu, input)
-    return Selu.apply(_floating("selu", input))
-
-
-def celu(input, alpha=1.0, inplace=False):
-    """max(0, input) + min(0, alpha * (exp(input / alpha) - 1))."""
-    if alpha == 0:
-        raise RuntimeError("celu: ZeroDivisionError: alpha must not be 0")
-    if inplace:
-        return _in_place("celu_", celu, input, alpha)
-    return Celu.apply(_floating("celu", input), float(alpha))
 
 
 def logsigmoid(input):
@@ -364,7 +379,8 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if not training:
         return leaky_relu(x, (lower + upper) / 2)
     u = _random.default_generator().random(x.shape) * (upper - lower) + lower
-    noise = np.where(_raw(x) <= 0, u, 1).astype(x.dtype)
+    noise = u.astype(x.dtype)
+    _one_where(_raw(x) > 0, noise)  # 1 where x > 0, u elsewhere
     return x * noise
 
 

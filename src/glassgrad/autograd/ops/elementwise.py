@@ -115,7 +115,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        out = _int_pow(x, y) if x.dtype.kind in "iu" else x**y
+        out = _int_pow(x, y) if x.dtype.kind in "iu" else _float_pow(x, y)
         ctx.save_for_backward(x, y, out if ctx.needs_input_grad[1] else None)  # out: for d/dy
         return out
 
@@ -126,7 +126,11 @@ class Pow(Function):
         gx = gy = None
         with np.errstate(divide="ignore", invalid="ignore"):  # 0^-1 = inf, log(-1) = nan
             if nx:
-                if isinstance(y, (int, float)):  # a Python exponent
+                if type(grad) is np.ndarray and type(y) in (int, float) and y != 0:
+                    gx = _float_pow(x, y - 1)  # a fresh array: scaled in place
+                    gx *= y
+                    gx *= grad
+                elif isinstance(y, (int, float)):  # a Python exponent
                     # x ** 0: a zero gradient, selected (so on the graph under create_graph)
                     gx = grad * y * x ** (y - 1) if y != 0 else np.where(
                         np.zeros(np.shape(grad), bool), grad, 0)
@@ -141,6 +145,35 @@ class Pow(Function):
                 if flat.any():
                     gy = np.where(flat, 0, gy)
         return gx, gy
+
+
+def _float_pow(x, y):
+    """x ** y for a float array, as a fresh array. A Python exponent that is a small integer
+    or +-0.5 takes the cheap route torch takes too (multiplications, a reciprocal, a square
+    root): numpy's general power costs about 100 times a multiplication."""
+    if type(y) not in (int, float) or x.dtype.kind != "f" or x.ndim == 0:
+        return x**y
+    if y == 0.5:
+        with np.errstate(invalid="ignore"):  # a negative base gives NaN
+            return np.sqrt(x)
+    if y == -0.5:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.sqrt(x)
+            return np.divide(1, out, out=out)
+    if y != int(y) or not -4 <= y <= 4:
+        return x**y
+    n = abs(int(y))
+    if n == 0:
+        return np.ones_like(x)
+    out = x.copy() if n == 1 else np.square(x)
+    if n == 3:
+        out *= x
+    elif n == 4:
+        np.square(out, out=out)
+    if y < 0:
+        with np.errstate(divide="ignore"):  # 0 ** -k = inf
+            np.divide(1, out, out=out)
+    return out
 
 
 def _int_pow(x, y):
