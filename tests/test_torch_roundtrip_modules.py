@@ -1093,9 +1093,7 @@ def test_case_ids_are_unique():
 @pytest.mark.parametrize("args", [
     ("RNNBase", ("LSTM", 3, 4), {"num_layers": 2}),
     ("RNNBase", ("GRU", 3, 4), {"bidirectional": True}),
-    pytest.param(("RNNCellBase", (3, 4, True, 3), {}), marks=pytest.mark.xfail(
-        strict=True, reason="glassgrad's RNNCellBase has no num_chunks argument "
-        "(torch: RNNCellBase(input_size, hidden_size, bias, num_chunks)); nn/rnn.py")),
+    ("RNNCellBase", (3, 4, True, 3), {}),
 ], ids=["RNNBase-LSTM", "RNNBase-GRU", "RNNCellBase"])
 def test_abstract_bases_state_dict(args, tmp_path):
     cls, a, kw = args

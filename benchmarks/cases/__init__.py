@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 
 CASES = ("scalar_mlp", "tensor_mlp", "cnn", "per_op", "memory", "deep_graph", "activations",
-         "fashion_mnist")
+         "rnn", "fashion_mnist")
 
 
 def load(name):

@@ -12,12 +12,18 @@ Gates (torch's order in the stacked weights):
 
 Every weight and bias starts as U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
 
-Backprop through time is the graph of the steps (so double backward works too). The input
-projection W_ih x is taken per step, not as one matmul over the whole sequence that is then
-sliced: in this engine a slice's gradient is a dense array of the whole tensor's shape, so T
-slices of a (T, B, 4H) projection cost O(T^2) in backward (1.4 s against 0.03 s for T = 256,
-B = 32, 4H = 512). Later layers take the earlier layer's per-step outputs as they are, and
-an input that needs a gradient is sliced in two levels (see ``_pieces``).
+Each layer runs in each direction as ONE fused op (``lstm_layer``, ``gru_layer``,
+``rnn_layer`` in autograd/ops/recurrent.py): the input projection W_ih x of all steps is one
+matmul, the steps loop in numpy, and backprop through time is a hand-written numpy loop
+whose weight gradients are one matmul each over all steps (gradient-checked against
+torch in the op registry). The op's output y holds every step's state and then the final
+state, (T + 1, B, W) or (N + B, W) for a packed batch (W = proj_size or hidden_size, plus
+hidden_size for the LSTM's cell state), so the layer's output, h_n and c_n are three slices
+of it, not T. A PackedSequence runs through the same ops: at step t only the first
+batch_sizes[t] rows (sequences sorted by length) advance. Dropout between layers applies to
+a layer's whole output. Under create_graph the ops rebuild the steps as a graph of Tensor
+ops, so double backward works too. The cells (RNNCell, LSTMCell, GRUCell) are one step
+composed from Tensor ops.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import numpy as np
 
 from .. import functional as F
 from ..autograd.ops.gather import index_select
+from ..autograd.ops.recurrent import gru_layer, lstm_layer, rnn_layer
 from ..autograd.ops.shaping import cat, stack
 from ..autograd.tensor import Tensor
 from . import init
@@ -84,24 +91,14 @@ def _check_input(module, input, batched_ndim, feature):
                            f"{tuple(input.shape)})")
 
 
-def _pieces(x, offsets):
-    """x[offsets[t]:offsets[t + 1]] for each t (x's rows are the steps' rows, one after
-    another).
-
-    A slice's gradient is dense at x's shape, so T slices of x cost T * x.size in backward.
-    When x needs a gradient the slices are taken in two levels (about sqrt(T) blocks, then
-    the steps of each block), which costs about 2 * sqrt(T) * x.size instead.
-    """
-    steps = len(offsets) - 1
-    if not x.requires_grad or steps <= 16:
-        return [x[offsets[t]:offsets[t + 1]] for t in range(steps)]
-    per = math.isqrt(steps - 1) + 1
-    out = []
-    for a in range(0, steps, per):
-        b = min(a + per, steps)
-        block, base = x[offsets[a]:offsets[b]], offsets[a]
-        out += [block[offsets[t] - base:offsets[t + 1] - base] for t in range(a, b)]
-    return out
+def _same_dtype(*xs):
+    """The tensors (None passes) in their common float dtype: a float64 input with float32
+    weights runs in float64, as the composed steps did through F.linear's promotion."""
+    dtypes = {t._data.dtype for t in xs if t is not None}
+    if len(dtypes) == 1:
+        return xs
+    common = np.result_type(*dtypes)
+    return [t if t is None or t._data.dtype == common else t.to(common) for t in xs]
 
 
 def _zeros(shape, like):
@@ -224,59 +221,44 @@ class RNNBase(Module):
             raise RuntimeError(f"{type(self).__name__}: Expected {what} size {expected}, got "
                                f"{list(h.shape)}")
 
-    def _run(self, xs, h0, c0, sizes=None):
-        """Run every layer over the per-step inputs ``xs`` (each (B, features), or
-        (sizes[t], features) for a packed batch); returns the last layer's per-step outputs
-        and the final (h, c) of every layer and direction."""
+    def _run(self, x, h0, c0, sizes=None):
+        """Run every layer over the whole sequence ``x`` ((T, B, features), or packed (N,
+        features) rows with ``sizes``); returns the last layer's output and the final (h, c)
+        of every layer and direction."""
         is_lstm = self.mode == "LSTM"
         hn, cn = [], []
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout > 0 and self.training:
-                xs = [F.dropout(x, self.dropout, True) for x in xs]
+                x = F.dropout(x, self.dropout, True)
             outs = []
             for direction in range(self._directions):
                 k = layer * self._directions + direction
-                out, h, c = self._direction(xs, self._weights(layer, direction), h0[k],
-                                            c0[k] if is_lstm else None, direction, sizes)
+                out, h, c = self._layer(x, self._weights(layer, direction), h0[k],
+                                        c0[k] if is_lstm else None, direction == 1, sizes)
                 outs.append(out)
                 hn.append(h)
                 cn.append(c)
-            xs = outs[0] if len(outs) == 1 else [cat([a, b], -1) for a, b in zip(*outs)]
-        return xs, hn, cn
+            x = outs[0] if len(outs) == 1 else cat(outs, -1)
+        return x, hn, cn
 
-    def _direction(self, xs, weights, h0, c0, reverse, sizes):
-        """One layer in one direction. With ``sizes`` (a packed batch, sorted by length) only
-        the first sizes[t] rows run at step t: forward, the rows that ended are set aside and
-        joined at the end; in reverse, rows join (from h0) at their last step."""
-        w_ih, w_hh, b_ih, b_hh, w_hr = weights
-        steps = len(xs)
-        out = [None] * steps
-        h, c, ended = h0, c0, []
-        if sizes is not None and reverse:
-            h = h0[:sizes[-1]]
-            c = None if c0 is None else c0[:sizes[-1]]
-        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-            if sizes is not None and sizes[t] != h.shape[0]:
-                n, m = sizes[t], h.shape[0]
-                if reverse:
-                    h = cat([h, h0[m:n]], 0)
-                    c = None if c0 is None else cat([c, c0[m:n]], 0)
-                else:
-                    ended.append((h[n:], None if c0 is None else c[n:]))
-                    h = h[:n]
-                    c = None if c0 is None else c[:n]
-            x_proj = F.linear(xs[t], w_ih, b_ih)
-            if self.mode == "LSTM":
-                h, c = _lstm_step(x_proj, h, c, w_hh, b_hh, w_hr)
-            elif self.mode == "GRU":
-                h = _gru_step(x_proj, h, w_hh, b_hh)
-            else:
-                h = _rnn_step(x_proj, h, w_hh, b_hh, self.mode == "RNN_RELU")
-            out[t] = h
-        if ended:
-            h = cat([h] + [e[0] for e in reversed(ended)], 0)
-            c = None if c0 is None else cat([c] + [e[1] for e in reversed(ended)], 0)
-        return out, h, c
+    def _layer(self, x, weights, h0, c0, reverse, sizes):
+        """One layer in one direction: one fused op (autograd/ops/recurrent.py) over all
+        steps, whose output y holds every step's state and then the final state; the
+        output, h_n and c_n are slices of it."""
+        x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = _same_dtype(x, h0, c0, *weights)
+        if self.mode == "LSTM":
+            y = lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse, sizes)
+        elif self.mode == "GRU":
+            y = gru_layer(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, sizes)
+        else:
+            act = "relu" if self.mode == "RNN_RELU" else "tanh"
+            y = rnn_layer(x, h0, w_ih, w_hh, b_ih, b_hh, act, reverse, sizes)
+        rows = x.shape[0]  # T steps, or N packed rows
+        last = rows if sizes is None else slice(rows, None)
+        if self.mode != "LSTM":
+            return y[:rows], y[last], None
+        hout = h0.shape[-1]
+        return y[:rows, ..., :hout], y[last, ..., :hout], y[last, ..., hout:]
 
     def _initial_states(self, hx, batched, batch, like, ndim):
         """(h_0, c_0) of shape (D * num_layers, batch, size), zeros when hx is None."""
@@ -321,15 +303,14 @@ class RNNBase(Module):
         if hx is not None and packed.sorted_indices is not None:
             h0 = index_select(h0, 1, packed.sorted_indices)  # to the length-sorted order
             c0 = index_select(c0, 1, packed.sorted_indices) if is_lstm else None
-        offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
-        xs = _pieces(data, offsets)
-        outs, hn, cn = self._run(xs, h0.unbind(0), c0.unbind(0) if is_lstm else None, sizes)
+        out, hn, cn = self._run(data, h0.unbind(0), c0.unbind(0) if is_lstm else None,
+                                tuple(sizes))
         h_n = stack(hn, 0)
         c_n = stack(cn, 0) if is_lstm else None
         if packed.unsorted_indices is not None:
             h_n = index_select(h_n, 1, packed.unsorted_indices)
             c_n = index_select(c_n, 1, packed.unsorted_indices) if is_lstm else None
-        out = PackedSequence(cat(outs, 0), packed.batch_sizes, packed.sorted_indices,
+        out = PackedSequence(out, packed.batch_sizes, packed.sorted_indices,
                              packed.unsorted_indices)
         return (out, (h_n, c_n)) if is_lstm else (out, h_n)
 
@@ -352,12 +333,7 @@ class RNNBase(Module):
             raise RuntimeError(f"{type(self).__name__}: the input sequence is empty (shape "
                                f"{tuple(input.shape)})")
         h0, c0 = self._initial_states(hx, batched, x.shape[1], x, input.ndim)
-        steps, batch = x.shape[0], x.shape[1]
-        xs = _pieces(x.reshape(steps * batch, *x.shape[2:]), list(range(0, steps * batch + 1,
-                                                                        batch)))
-        outs, hn, cn = self._run(xs, h0.unbind(0),
-                                 c0.unbind(0) if is_lstm else None)
-        out = stack(outs, 0)
+        out, hn, cn = self._run(x, h0.unbind(0), c0.unbind(0) if is_lstm else None)
         h_n = stack(hn, 0)
         c_n = stack(cn, 0) if is_lstm else None
         if not batched:
@@ -430,9 +406,14 @@ class RNNCellBase(Module):
 
     _gates = 1
 
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    def __init__(self, input_size, hidden_size, bias=True, num_chunks=None, device=None,
+                 dtype=None):
+        """``num_chunks`` is torch's name for the number of gates stacked in the weights
+        (1, 4 and 3 in RNNCell, LSTMCell and GRUCell, which pass it themselves)."""
         super().__init__()
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        if num_chunks is not None:
+            self._gates = int(num_chunks)
         g = self._gates * hidden_size
         self.weight_ih = Parameter(init._empty((g, input_size), device, dtype))
         self.weight_hh = Parameter(init._empty((g, hidden_size), device, dtype))
@@ -486,7 +467,7 @@ class RNNCell(RNNCellBase):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: Unknown nonlinearity: {nonlinearity}. Select from "
                              "'tanh' or 'relu'.")
-        super().__init__(input_size, hidden_size, bias, device, dtype)
+        super().__init__(input_size, hidden_size, bias, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
     def forward(self, input, hx=None):
@@ -502,6 +483,9 @@ class LSTMCell(RNNCellBase):
     """One LSTM step: (h', c') from x and hx = (h, c) (zeros when None)."""
 
     _gates = 4
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, 4, device=device, dtype=dtype)
 
     def forward(self, input, hx=None):
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
@@ -520,6 +504,9 @@ class GRUCell(RNNCellBase):
     """One GRU step: h' from x and h (zeros when None)."""
 
     _gates = 3
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, 3, device=device, dtype=dtype)
 
     def forward(self, input, hx=None):
         x, h, batched = self._prepare(input, hx)

@@ -100,6 +100,18 @@ RULES = {
     "scaled_dot_product_attention": ("(grad Vᵀ through the softmax) K · scale",
                                      "(grad Vᵀ through the softmax)ᵀ Q · scale",
                                      "attentionᵀ grad", "grad Vᵀ through the softmax"),
+    # fused recurrent layers: backprop through time, steps in reverse, dP = each step's
+    # pre-activation gradient (the hidden state's gradient carried back through W_hh)
+    "rnn_layer": ("dP @ W_ih", "dP @ W_hh carried back to the first step", "dPᵀ @ x",
+                  "dPᵀ @ h_prev", "dP summed over the steps", "dP summed over the steps",
+                  None, None, None),
+    "lstm_layer": ("dP @ W_ih", "dP @ W_hh carried back to the first step",
+                   "grad of c · f carried back to the first step", "dPᵀ @ x", "dPᵀ @ h_prev",
+                   "dP summed over the steps", "dP summed over the steps",
+                   "grad of h_projᵀ @ o · tanh(c)", None, None),
+    "gru_layer": ("dP @ W_ih", "grad of h · z + dQ @ W_hh, carried back to the first step",
+                  "dPᵀ @ x", "dQᵀ @ h_prev", "dP summed over the steps",
+                  "dQ summed over the steps", None, None),
     # scans, sorting, selections
     "cumsum": "reverse cumulative sum of grad",
     "cumprod": "reverse cumulative sum of grad · out, / x (exact at zeros)",
