@@ -21,13 +21,20 @@ def test_cli_run_on_embedded_digits_writes_everything(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "epoch   2/2" in text and "test accuracy" in text
     for name in ("checkpoint.safetensors", "best.safetensors", "config.json", "metrics.json",
-                 "loss.png", "accuracy.png"):
+                 "loss.png", "accuracy.png", "grad_flow.png"):
         assert (out / name).exists(), name
     metrics = json.loads((out / "metrics.json").read_text())
     assert len(metrics["history"]) == 2
     assert metrics["test_acc"] > 0.5  # 10 classes: chance is 0.1
     assert np.asarray(metrics["confusion"]).sum() == 120
     assert (out / "loss.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "grad_flow.png").read_bytes()[:4] == b"\x89PNG"
+    # the gradient norms of the last batch of the last epoch, one per parameter
+    assert metrics["grad_norms"]["epoch"] == 2
+    norms = metrics["grad_norms"]["norms"]
+    assert list(norms) == ["1.weight", "1.bias", "3.weight", "3.bias"]
+    assert all(v > 0 for v in norms.values())
+    assert "grad_flow.png" in text
     assert cli.main(["evaluate", str(out)]) == 0
     assert "confusion matrix" in capsys.readouterr().out
 

@@ -358,6 +358,12 @@ class Module:
         d["_hooked"] = True
         return handle
 
+    def _unhook_if_empty(self):
+        """Put __call__ back on its fast path once every hook store is empty again."""
+        d = self.__dict__
+        if not any(d.get(store) for store in _HOOK_STORES):
+            d.pop("_hooked", None)
+
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """``hook(module, args)`` (or ``hook(module, args, kwargs)`` with ``with_kwargs``)
         runs before forward; a non-None return replaces args (a non-tuple is wrapped in one),

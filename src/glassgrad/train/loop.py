@@ -1,6 +1,10 @@
 """The training loop behind ``python -m glassgrad train``: progress bars, validation, early
 stopping, LR schedules, checkpoints every epoch, and bit-identical resume.
 
+After each epoch the gradient norms that its last batch left on the parameters are read once
+(``viz.grad_norms``: one norm per parameter, nothing per batch); the last epoch's go into
+``metrics.json`` and are drawn as ``grad_flow.png`` beside ``loss.png``.
+
 Everything random (initial weights, dropout, the shuffling order) draws from glassgrad's
 seeded generator or the loader's own generator, and both states go into the checkpoint
 together with the model, the optimizer, the scheduler and the early-stopping state. Resuming
@@ -22,6 +26,7 @@ from ..autograd.graph import no_grad
 from ..autograd.tensor import Tensor
 from ..data import DataLoader, TensorDataset
 from ..serialization import load, save
+from ..viz.training import grad_norms
 from . import datasets, models, report
 
 CHECKPOINT = "checkpoint.safetensors"
@@ -131,6 +136,7 @@ def fit(config, out_dir, resume=False, log=print, stop_after=None):
     stopper = (optim.EarlyStopping(patience=cfg["patience"], restore_best=False)
                if cfg["patience"] else None)
     history, start = [], 0
+    last_norms = None  # the gradient norms of the last batch of the latest epoch
 
     if resume:
         state = load(ckpt_path)
@@ -173,6 +179,8 @@ def fit(config, out_dir, resume=False, log=print, stop_after=None):
                 rate = seen / max(time.perf_counter() - t0, 1e-9)
                 bar.set_postfix(loss=f"{loss.item():.4f}", rate=f"{rate:,.0f}/s", refresh=False)
         seconds = time.perf_counter() - t0
+        if seen:  # once per epoch, from the gradients the last batch left behind
+            last_norms = {"epoch": epoch + 1, "norms": grad_norms(model)}
         val_loss, val_acc, _ = evaluate_arrays(model, split.x_val, split.y_val)
         row = {"epoch": epoch + 1, "train_loss": total_loss / max(seen, 1),
                "train_acc": correct / max(seen, 1), "val_loss": val_loss, "val_acc": val_acc,
@@ -210,9 +218,13 @@ def fit(config, out_dir, resume=False, log=print, stop_after=None):
     log(f"test accuracy {test_acc:.4f} (loss {test_loss:.4f}) with the best weights")
     metrics = {"config": cfg, "history": history, "test_loss": test_loss, "test_acc": test_acc,
                "confusion": report.confusion(split.y_test, pred, split.info["n_classes"])}
+    if last_norms is not None:
+        metrics["grad_norms"] = last_norms
     with open(os.path.join(out_dir, METRICS), "w") as f:
         json.dump(metrics, f, indent=2)
     plots = report.plot_history(history, out_dir)
+    if last_norms is not None:
+        plots.append(report.plot_grad_flow(last_norms["norms"], out_dir, last_norms["epoch"]))
     for p in plots:
         log(f"wrote {p}")
     return model, metrics

@@ -1,4 +1,5 @@
-"""Metrics for the training CLI: a confusion matrix, and PNG plots of the curves."""
+"""Metrics for the training CLI: a confusion matrix, and PNG plots of the curves and of the
+gradient flow."""
 
 from __future__ import annotations
 
@@ -54,3 +55,14 @@ def plot_history(history, out_dir):
         plt.close(fig)
         paths.append(path)
     return paths
+
+
+def plot_grad_flow(norms, out_dir, epoch):
+    """grad_flow.png: each parameter's gradient norm in the last training batch of ``epoch``
+    (``norms`` as ``viz.grad_norms`` returns them), on a log scale."""
+    from ..viz.training import grad_flow
+
+    fig = grad_flow(norms, title=f"gradient norm per parameter, last batch of epoch {epoch}")
+    path = os.path.join(out_dir, "grad_flow.png")
+    fig.savefig(path, dpi=100)
+    return path

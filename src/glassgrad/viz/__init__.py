@@ -25,3 +25,7 @@ __all__ += ["Step", "backprop_steps", "explain", "ExpressionError"]
 from .animate import animate  # noqa: E402
 
 __all__ += ["animate"]
+
+from .training import activation_stats, activations, grad_flow, grad_norms  # noqa: E402
+
+__all__ += ["grad_norms", "grad_flow", "activation_stats", "activations"]
