@@ -3,8 +3,12 @@ input 64, hidden 128, batch 32, T = 32 steps (and the LSTM at T = 256), float32,
 loss mean((output - target)^2) + mean(h_n^2). glassgrad against torch eager, both from the
 same weights and data (issue 13: at most 2x torch at T = 32).
 
-No optimizer step runs: the parameters' gradients are cleared (set to None) before each
-backward, so every call does the same work.
+No optimizer step runs in those: the parameters' gradients are cleared (set to None) before
+each backward, so every call does the same work.
+
+The LSTM language-model step is a whole training step as a user writes it: byte tokens
+(vocabulary 256) -> nn.Embedding(256, 64) -> nn.LSTM(64, 128) -> nn.Linear(128, 256) ->
+cross-entropy of the next token, zero_grad, backward and an Adam step, batch 32, T = 32.
 """
 
 from __future__ import annotations
@@ -108,7 +112,82 @@ def _case(kind, key, s, steps):
     return group("rnn", key, title, "ms/step", results)
 
 
+VOCAB = 256
+
+
+def _lm_modules(nn, s):
+    class LM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(VOCAB, s["input"])
+            self.rnn = nn.LSTM(s["input"], s["hidden"])
+            self.head = nn.Linear(s["hidden"], VOCAB)
+
+        def forward(self, tokens):
+            out, _ = self.rnn(self.embed(tokens))
+            return self.head(out)
+
+    return LM()
+
+
+def _lm_step(lib, nn, optim, F, model, tokens, targets):
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+
+    def step():
+        opt.zero_grad()
+        logits = model(tokens)
+        loss = F.cross_entropy(logits.reshape(-1, VOCAB), targets.reshape(-1))
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+def _lm_case(s):
+    rng = np.random.default_rng(5)
+    seq = rng.integers(0, VOCAB, (s["steps"] + 1, s["batch"]))
+    fns = {}
+    names = peers.available(FRAMEWORKS)
+    if "torch" not in names:
+        return group("rnn", "rnn.lstm_lm", "LSTM language-model step", "ms/step",
+                     {"glassgrad": {"error": "needs torch for the shared weights"}})
+    import torch
+
+    from ..peers import torch_eager  # noqa: F401  (pins torch's thread count)
+
+    torch.manual_seed(0)
+    t_model = _lm_modules(torch.nn, s)
+    state = {k: v.detach().numpy().copy() for k, v in t_model.state_dict().items()}
+    tok = torch.from_numpy(seq[:-1].copy())
+    tgt = torch.from_numpy(seq[1:].copy())
+    fns["torch"] = _lm_step(torch, torch.nn, torch.optim, torch.nn.functional, t_model, tok, tgt)
+    if "glassgrad" in names:
+        import glassgrad as gg
+        from glassgrad import nn, optim
+        from glassgrad.nn import functional as F
+
+        g_model = _lm_modules(nn, s)
+        g_model.load_state_dict(state)
+        fns["glassgrad"] = _lm_step(gg, nn, optim, F, g_model, gg.tensor(seq[:-1]),
+                                    gg.tensor(seq[1:]))
+    fns = {k: fns[k] for k in FRAMEWORKS if k in fns}
+    losses = {}
+    for name, fn in fns.items():
+        loss, err = run_once(fn)
+        losses[name] = as_float(loss) if err is None else err
+    results = measure(fns, s["warmup"], s["repeats"], s["number"], scale=1e3,
+                      rounds=s.get("rounds", 1))
+    for name, r in results.items():
+        r["first_loss"] = losses[name]
+    title = (f"LSTM language-model step: Embedding({VOCAB}, {s['input']}) -> "
+             f"LSTM({s['input']}, {s['hidden']}) -> Linear -> cross-entropy, Adam, batch "
+             f"{s['batch']}, T = {s['steps']}, float32")
+    return group("rnn", "rnn.lstm_lm", title, "ms/step", results)
+
+
 def run(s):
     groups = [_case(kind, f"rnn.{key}", s, s["steps"]) for kind, key in KINDS]
     groups.append(_case("LSTM", "rnn.lstm_long", s, s["long"]))
+    groups.append(_lm_case(s))
     return groups
