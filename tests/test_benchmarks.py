@@ -79,7 +79,8 @@ def test_targets_are_evaluated(smoke):
         assert "target" in t["text"]
 
 
-@pytest.mark.parametrize("key", ["scalar_mlp", "tensor_mlp", "cnn"])
+@pytest.mark.parametrize("key", ["scalar_mlp", "tensor_mlp", "cnn", "resnet", "rnn.lstm",
+                                 "rnn.lstm_lm"])
 def test_first_losses_agree_across_frameworks(smoke, key):
     (g,) = [g for g in smoke[0]["groups"] if g["key"] == key]
     losses = {n: r["first_loss"] for n, r in g["results"].items()}

@@ -25,7 +25,7 @@ TITLE = "ResNet-18 step"
 SETTINGS = {
     "full": {"batch": 32, "size": 32, "warmup": 1, "repeats": 9, "number": 1, "rounds": 3},
     "quick": {"batch": 32, "size": 32, "warmup": 1, "repeats": 4, "number": 1, "rounds": 2},
-    "smoke": {"batch": 2, "size": 32, "warmup": 0, "repeats": 1, "number": 1},
+    "smoke": {"batch": 4, "size": 32, "warmup": 0, "repeats": 1, "number": 1},
 }
 FRAMEWORKS = ("glassgrad", "torch")
 STAGES = ((64, 2, 1), (128, 2, 2), (256, 2, 2), (512, 2, 2))  # (width, blocks, first stride)
