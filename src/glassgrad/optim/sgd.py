@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._blas import axpy_
 from .optimizer import Optimizer, check_option, decayed_gradient
 
 
@@ -48,6 +49,6 @@ class SGD(Optimizer):
                 state["momentum_buffer"] = buf = np.array(g, dtype=x.dtype)
             else:
                 buf *= mu
-                buf += (1 - group["dampening"]) * g
+                axpy_(buf, g, 1 - group["dampening"])
             g = g + mu * buf if group["nesterov"] else buf
-        x -= group["lr"] * g
+        axpy_(x, g, -group["lr"])
