@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 
 CASES = ("scalar_mlp", "tensor_mlp", "cnn", "per_op", "memory", "deep_graph", "activations",
-         "rnn", "resnet", "fashion_mnist")
+         "rnn", "resnet", "gpt", "fashion_mnist")
 
 
 def load(name):

@@ -147,22 +147,19 @@ class MultiheadAttention(Module):
         ``average_attn_weights``, or None if not ``need_weights``."""
         query, key, value = as_tensor(query), as_tensor(key), as_tensor(value)
         batched = self._check(query, key, value, key_padding_mask, attn_mask)
-        if batched and self.batch_first:
-            query, key, value = (t.transpose(0, 1) for t in (query, key, value))
+        bf = batched and self.batch_first  # (N, L, E) all the way: no transposed copies
         if not batched:
             query, key, value = (t.unsqueeze(1) for t in (query, key, value))
             if key_padding_mask is not None:
                 key_padding_mask = as_tensor(key_padding_mask).unsqueeze(0)
         kpm = _canonical_mask(key_padding_mask, "key_padding_mask", query.dtype)
         mask = _canonical_mask(attn_mask, "attn_mask", query.dtype)
-        out, weights = self._attend(query, key, value, kpm, mask, need_weights, is_causal)
+        out, weights = self._attend(query, key, value, kpm, mask, need_weights, is_causal, bf)
         if average_attn_weights and weights is not None:
             weights = weights.mean(dim=1)
         if not batched:
             out = out.squeeze(1)
             weights = weights.squeeze(0) if weights is not None else None
-        elif self.batch_first:
-            out = out.transpose(0, 1)
         return out, weights
 
     def _project(self, query, key, value):
@@ -176,13 +173,15 @@ class MultiheadAttention(Module):
             wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
         return F.linear(query, wq, bq), F.linear(key, wk, bk), F.linear(value, wv, bv)
 
-    def _attend(self, query, key, value, kpm, mask, need_weights, is_causal):
-        """Sequence-first (L, N, E) inputs, canonical float masks: (L, N, E) output and the
-        (N, heads, L, S) weights or None. Follows torch's order of steps, so the is_causal
-        hint and add_bias_kv / add_zero_attn interact as they do there."""
-        n_l, n_b, e = query.shape
+    def _attend(self, query, key, value, kpm, mask, need_weights, is_causal, bf=False):
+        """Sequence-first (L, N, E) inputs (batch-first (N, L, E) with ``bf``), canonical
+        float masks: the output in the inputs' layout and the (N, heads, L, S) weights or
+        None. Follows torch's order of steps, so the is_causal hint and add_bias_kv /
+        add_zero_attn interact as they do there."""
+        seq = 1 if bf else 0  # the sequence dim of query, key and value
+        n_l, n_b, e = (query.shape[1], query.shape[0], query.shape[2]) if bf else query.shape
         h, hd = self.num_heads, self.head_dim
-        n_s = key.shape[0]
+        n_s = key.shape[seq]
         if is_causal and mask is None:
             raise RuntimeError("MultiheadAttention: Need attn_mask if specifying the is_causal "
                                "hint. You may use the Transformer module method "
@@ -201,12 +200,17 @@ class MultiheadAttention(Module):
                                    f"attn_mask is {tuple(mask.shape)}, but should be {want}.")
         q, k, v = self._project(query, key, value)
         if self.bias_k is not None and self.bias_v is not None:
-            k = cat([k, self.bias_k.expand(1, n_b, e)], dim=0)
-            v = cat([v, self.bias_v.expand(1, n_b, e)], dim=0)
+            one = (n_b, 1, e) if bf else (1, n_b, e)
+            k = cat([k, self.bias_k.expand(*one)], dim=seq)
+            v = cat([v, self.bias_v.expand(*one)], dim=seq)
             mask = F.pad(mask, (0, 1)) if mask is not None else None
             kpm = F.pad(kpm, (0, 1)) if kpm is not None else None
-        # (L, N, E) -> (N, heads, L, head_dim)
-        q, k, v = (t.reshape(t.shape[0], n_b, h, hd).permute(1, 2, 0, 3) for t in (q, k, v))
+        # (L, N, E) or (N, L, E) -> (N, heads, L, head_dim)
+        if bf:
+            q, k, v = (t.reshape(n_b, t.shape[1], h, hd).transpose(1, 2) for t in (q, k, v))
+        else:
+            q, k, v = (t.reshape(t.shape[0], n_b, h, hd).permute(1, 2, 0, 3)
+                       for t in (q, k, v))
         if self.add_zero_attn:
             zeros = Tensor(np.zeros((n_b, h, 1, hd), dtype=k.dtype))
             k, v = cat([k, zeros], dim=2), cat([v, zeros], dim=2)
@@ -230,7 +234,10 @@ class MultiheadAttention(Module):
         else:
             weights = None
             out = F.scaled_dot_product_attention(q, k, v, mask, p, is_causal)
-        out = out.permute(2, 0, 1, 3).reshape(n_l, n_b, e)
+        if bf:
+            out = out.transpose(1, 2).reshape(n_b, n_l, e)
+        else:
+            out = out.permute(2, 0, 1, 3).reshape(n_l, n_b, e)
         return self.out_proj(out), weights
 
 

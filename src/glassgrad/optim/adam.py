@@ -47,13 +47,22 @@ class Adam(Optimizer):
         state["step"] += 1
         t = float(state["step"])
         g = decayed_gradient(x, g, group, lr, group["decoupled_weight_decay"])
-        m += (1 - beta1) * (g - m)
+        # in place, with one scratch array: m and v, then the step
+        tmp = np.subtract(g, m, out=np.empty_like(x))
+        tmp *= 1 - beta1
+        m += tmp
         v *= beta2
-        v += (1 - beta2) * g * g
+        np.multiply(g, g, out=tmp)
+        tmp *= 1 - beta2
+        v += tmp
         if group["amsgrad"]:
             v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-        denom = np.sqrt(v) / (1 - beta2**t) ** 0.5 + eps
-        x -= lr / (1 - beta1**t) * (m / denom)
+        denom = np.sqrt(v, out=tmp)
+        denom /= (1 - beta2**t) ** 0.5
+        denom += eps
+        step = np.divide(m, denom, out=tmp)
+        step *= lr / (1 - beta1**t)
+        x -= step
 
 
 class AdamW(Adam):

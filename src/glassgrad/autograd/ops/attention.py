@@ -20,7 +20,7 @@ from ... import random as _random
 from ..function import Function, register
 from ..tensor import Tensor, as_tensor
 from .elementwise import where
-from .softmax import softmax
+from .softmax import softmax, softmax_last, softmax_last_backward
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
@@ -103,19 +103,41 @@ def _probabilities(q, k, mask, scale, dead=None):
     return np.where(dead, 0, e / e.sum(axis=-1, keepdims=True)), dead
 
 
+def _scores_softmax(q, k, mask, scale):
+    """The fast route of ``_probabilities`` for arrays: the scores made in one fresh array
+    (k^T made contiguous first: numpy multiplies stacks of small matrices faster so), then
+    scaled, masked and normalized in place by ``softmax_last``. None where that route does
+    not apply (a fully masked row, an inf or NaN): the caller takes the careful one."""
+    s = q @ np.ascontiguousarray(np.swapaxes(k, -1, -2))
+    s *= scale
+    if mask is not None:
+        if np.broadcast_shapes(s.shape, mask.shape) != s.shape or \
+                np.result_type(s, mask) != s.dtype:
+            return None
+        s += mask
+    return softmax_last(s, owned=True)
+
+
 @register("scaled_dot_product_attention")
 class Attention(Function):
     """out = (P * drop) v with P = softmax(q k^T scale + mask) (see the module doc).
 
     With dO the incoming gradient: dv = (P drop)^T dO, dP = (dO v^T) drop,
     dS = P (dP - sum(dP P)) over each row, dq = dS k scale, dk = dS^T q scale, d mask = dS.
-    Under create_graph P is recomputed from q and k with Tensor ops."""
+    Under create_graph P is recomputed from q and k with Tensor ops. On arrays P is made in
+    one array, in place (``_scores_softmax``), and backward builds dS in place in dP."""
 
     __slots__ = ("scale", "drop", "p", "dead")
 
     @staticmethod
     def forward(ctx, q, k, v, mask, scale, drop):
-        p, dead = _probabilities(q, k, mask, scale)
+        p = dead = None
+        if q.dtype.kind == "f" and q.dtype == k.dtype and q.size and k.size:
+            p = _scores_softmax(q, k, mask, scale)
+        if p is None:
+            p, dead = _probabilities(q, k, mask, scale)
+        else:  # no row was fully masked; the create_graph route reads this
+            dead = np.zeros(p.shape[:-1] + (1,), dtype=bool)
         ctx.scale, ctx.drop, ctx.p, ctx.dead = scale, drop, p, dead
         ctx.save_for_backward(q, k, v, mask)
         return (p if drop is None else p * drop) @ v
@@ -130,6 +152,8 @@ class Attention(Function):
         else:
             p = ctx.p
         pd = p if drop is None else p * drop
+        if not isinstance(p, Tensor) and type(grad) is np.ndarray and grad.dtype == p.dtype:
+            return Attention._array_backward(ctx, grad, q, k, v, p, pd)
         mt = (lambda a: a.mT) if isinstance(p, Tensor) else (lambda a: np.swapaxes(a, -1, -2))
         need = ctx.needs_input_grad
         dv = mt(pd) @ grad if need[2] else None
@@ -141,6 +165,25 @@ class Attention(Function):
             ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
             dq = (ds @ k) * scale if need[0] else None
             dk = (mt(ds) @ q) * scale if need[1] else None
+        return dq, dk, dv, (ds if need[3] else None), None, None
+
+    @staticmethod
+    def _array_backward(ctx, grad, q, k, v, p, pd):
+        """The backward above on arrays, dS made in place in dP (softmax_last_backward)."""
+        need, drop = ctx.needs_input_grad, ctx.drop
+        dv = np.swapaxes(pd, -1, -2) @ grad if need[2] else None
+        dq = dk = ds = None
+        if need[0] or need[1] or need[3]:
+            dp = grad @ np.ascontiguousarray(np.swapaxes(v, -1, -2))
+            if drop is not None:
+                dp *= drop
+            ds = softmax_last_backward(p, dp, owned=True)
+            if need[0]:
+                dq = ds @ k
+                dq *= ctx.scale
+            if need[1]:
+                dk = np.swapaxes(ds, -1, -2) @ q
+                dk *= ctx.scale
         return dq, dk, dv, (ds if need[3] else None), None, None
 
     def release(self):

@@ -83,10 +83,30 @@ class IndexPut(Function):
 def _put_array(g, shape, index, accumulate):
     out = np.zeros(shape, dtype=g.dtype)
     if accumulate:
-        np.add.at(out, index, g)
+        if not _add_rows(out, index, g):
+            np.add.at(out, index, g)
     else:
         out[index] = g
     return out
+
+
+def _add_rows(out, index, g):
+    """out[i] += g[k] for every position k of one nonnegative int array i indexing dim 0
+    (an embedding's backward), by sorting: rows with equal i are summed with one
+    np.add.reduceat, several times faster than np.add.at. False where that does not apply."""
+    if len(index) != 1 or not isinstance(index[0], np.ndarray):
+        return False
+    i = index[0]
+    if i.dtype.kind not in "iu" or not i.size or g.shape != i.shape + out.shape[1:] or \
+            i.min() < 0:
+        return False
+    flat = i.reshape(-1)
+    order = np.argsort(flat, kind="stable")
+    rows = flat[order]
+    starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+    out.reshape(out.shape[0], -1)[rows[starts]] = np.add.reduceat(
+        g.reshape(flat.size, -1)[order], starts, axis=0)
+    return True
 
 
 def _index_put(g, shape, index, accumulate):

@@ -42,6 +42,15 @@ def _check_matmul(xs, ys, op="matmul"):
                                f"{ys} do not broadcast") from None
 
 
+def _right(y):
+    """``y`` as the right operand of a stack of products: numpy multiplies stacks (3 or more
+    dims) about twice as slowly when the right matrices are transposed views (their last
+    axis not contiguous), so those are copied first. 2-D products go straight to BLAS."""
+    if type(y) is np.ndarray and y.ndim > 2 and y.strides[-1] != y.itemsize and y.size:
+        return np.ascontiguousarray(y)
+    return y
+
+
 @register("matmul")
 class Matmul(Function):
     """out = x @ y.  dx = grad @ yᵀ,  dy = xᵀ @ grad  (1-D operands promoted as in forward)."""
@@ -54,7 +63,7 @@ class Matmul(Function):
         nx, ny = ctx.needs_input_grad  # dx reads only y, dy only x: save just those
         ctx.save_for_backward(x if ny else None, y if nx else None)
         ctx.xs, ctx.ys = x.shape, y.shape
-        return np.matmul(x, y)
+        return np.matmul(x, _right(y))
 
     @staticmethod
     def backward(ctx, grad):
@@ -77,8 +86,8 @@ class Matmul(Function):
             if ny:  # dy_k = sum over batch and i of grad[..., i] x[..., i, k]
                 gy = (grad.reshape(*grad.shape[:-1], 1, r) @ x).reshape(*grad.shape[:-1], n)
         else:
-            gx = grad @ _mT(y) if nx else None
-            gy = _mT(x) @ grad if ny else None
+            gx = grad @ _right(_mT(y)) if nx else None
+            gy = _mT(x) @ _right(grad) if ny else None
         return gx, gy
 
 
@@ -87,16 +96,17 @@ class Linear(Function):
     """out = x @ wᵀ + b, with x (*, in), w (out, in), b (out,).
 
     dx = grad @ w,   dw = gradᵀ @ x (the leading dims of x and grad flattened into one),
-    db = grad summed over the leading dims (done by the driver).
+    db = grad summed over the leading dims: ones @ grad (one matrix-vector product) for an
+    (out,) bias, otherwise by the driver.
     """
 
-    __slots__ = ("xs", "ws")
+    __slots__ = ("xs", "ws", "bs")
 
     @staticmethod
     def forward(ctx, x, w, b):
         nx, nw, _ = ctx.needs_input_grad  # dx reads only w, dw only x: save just those
         ctx.save_for_backward(x if nw else None, w if nx else None)
-        ctx.xs, ctx.ws = x.shape, w.shape
+        ctx.xs, ctx.ws, ctx.bs = x.shape, w.shape, None if b is None else b.shape
         fan_out, fan_in = w.shape
         out = (x.reshape(-1, fan_in) @ w.T).reshape(*x.shape[:-1], fan_out)  # one 2-D product
         if b is not None:
@@ -114,7 +124,10 @@ class Linear(Function):
         g2 = grad.reshape(-1, fan_out)
         gx = (g2 @ w).reshape(ctx.xs) if nx else None
         gw = _mT(g2) @ x.reshape(-1, fan_in) if nw else None
-        return gx, gw, (grad if nb else None)
+        gb = grad if nb else None
+        if nb and ctx.bs == (fan_out,) and type(g2) is np.ndarray and g2.dtype.kind == "f":
+            gb = np.ones(g2.shape[0], dtype=g2.dtype) @ g2
+        return gx, gw, gb
 
 
 # ------------------------------------------------------------------------------ functions

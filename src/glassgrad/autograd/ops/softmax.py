@@ -75,25 +75,71 @@ def _softmax_axis(name, x, dim):
     return _axes(dim, x.ndim, name)
 
 
+def softmax_last(s, owned=False):
+    """softmax over the last dim of a float array ``s``, or None where this fast route does
+    not apply. With ``owned`` (the caller's own scratch array) it is computed in place, and
+    after None ``s`` holds garbage.
+
+    Any shift c leaves softmax unchanged: exp(s - c) / sum(exp(s - c)). The usual c is each
+    row's maximum, but numpy reduces short rows slowly; this route shifts every row by the
+    one global maximum (so nothing overflows) and sums the rows with a matrix-vector
+    product. A row far below the global maximum could underflow: it is caught by its sum
+    (at least exp(rowmax - c)), and then None tells the caller to take the per-row route,
+    as it must also do for a row of -inf (no finite maximum) and for inf or NaN.
+    """
+    if s.ndim == 0 or s.size == 0 or s.dtype.kind != "f" or s.dtype.itemsize < 4:
+        return None
+    c = s.max()
+    if not np.isfinite(c):
+        return None
+    s = np.subtract(s, c, out=s if owned else None)
+    np.exp(s, out=s)
+    z = s @ np.ones(s.shape[-1], dtype=s.dtype)
+    if not z.min() >= _SUM_FLOOR[s.dtype.itemsize]:  # False for NaN too
+        return None
+    s /= z[..., None]
+    return s
+
+
+_SUM_FLOOR = {4: np.finfo(np.float32).tiny ** 0.5, 8: np.finfo(np.float64).tiny ** 0.5}
+
+
+def softmax_last_backward(out, grad, owned=False):
+    """out * (grad - sum(grad * out)) over the last dim, for arrays: one row dot product
+    (einsum) and two passes; with ``owned`` (the caller's scratch array) in place in grad."""
+    dot = np.einsum("...j,...j->...", grad, out)[..., None]
+    gx = np.subtract(grad, dot, out=grad if owned else None)
+    gx *= out
+    return gx
+
+
 @register("softmax")
 class Softmax(Function):
     """out = exp(x - m) / sum(exp(x - m)), m = max(x) (so large logits do not overflow);
-    d x = out * (grad - sum(grad * out))."""
+    d x = out * (grad - sum(grad * out)). Over the last dim of an array the shift is the
+    global maximum when that is safe (``softmax_last``)."""
 
     __slots__ = ("axis",)
 
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        # initial: an empty dim gives an empty result, as torch
-        e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))
-        out = e / e.sum(axis=axis, keepdims=True)
+        out = None
+        if axis == (x.ndim - 1,) and x.dtype.kind == "f":
+            out = softmax_last(x)
+        if out is None:
+            # initial: an empty dim gives an empty result, as torch
+            e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))
+            out = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
+        if ctx.axis == (out.ndim - 1,) and type(grad) is np.ndarray and \
+                type(out) is np.ndarray and grad.dtype == out.dtype:
+            return softmax_last_backward(out, grad), None
         return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True)), None
 
 
