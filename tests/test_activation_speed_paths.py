@@ -208,3 +208,30 @@ def test_pow_second_derivatives_match_torch(k):
     np.testing.assert_allclose(gx.detach().numpy(), tx.detach().numpy(), rtol=1e-12,
                                equal_nan=True)
     np.testing.assert_allclose(ggx.numpy(), ttx.numpy(), rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gelu_in_blocks_matches_torch_on_a_big_array(dtype):
+    """Arrays above two blocks (_special._BLOCK elements) are computed block by block;
+    the result must not depend on where the blocks fall, and must match torch."""
+    from glassgrad.autograd.ops import _special
+
+    rng = np.random.default_rng(7)
+    n = 2 * _special._BLOCK + 1234  # blocks plus a ragged tail
+    x = (rng.standard_normal(n) * 4).astype(dtype)
+    x[:5] = [0.0, -0.0, 10.0, -10.0, 1e-3]
+    out, slope = _special.gelu_parts(x)
+    small_out, small_slope = _special._gelu_parts(x)
+    np.testing.assert_array_equal(out, small_out)
+    np.testing.assert_array_equal(slope, small_slope)
+    xg = gg.tensor(x.reshape(2, -1), requires_grad=True)
+    yg = F.gelu(xg)
+    up = rng.standard_normal(xg.shape).astype(dtype)
+    yg.backward(gg.tensor(up))
+    xt = torch.tensor(x.reshape(2, -1), requires_grad=True)
+    yt = torch.nn.functional.gelu(xt)
+    yt.backward(torch.tensor(up))
+    tol = dict(rtol=2e-6, atol=2e-6) if dtype == "float32" else dict(rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(yg.detach().numpy(), yt.detach().numpy(), **tol)
+    np.testing.assert_allclose(xg.grad.numpy(), xt.grad.numpy(), **tol)
+    assert yg.dtype == getattr(gg, dtype) and xg.grad.dtype == getattr(gg, dtype)

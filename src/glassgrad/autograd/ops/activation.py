@@ -8,7 +8,7 @@ import numpy as np
 from ..function import Function, register
 from ..tensor import as_tensor
 from ._masks import _blend, _on_graph, _one_where, _pick, _raw, _slopes
-from ._special import ndtr
+from ._special import gelu_parts
 from .elementwise import _floating, _in_place
 from .unary import _INV_SQRT_2, _INV_SQRT_2PI, _SQRT_2_OVER_PI, _erf, _sigmoid, relu
 
@@ -165,8 +165,8 @@ class Gelu(Function):
     """'none': out = x * Phi(x), Phi the normal CDF; d/dx = Phi(x) + x * phi(x).
     'tanh':  out = x/2 * (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3).
 
-    Forward keeps what backward reads (Phi and exp(-x^2/2), or tanh(u)) for one backward on
-    arrays; a second backward, or one under create_graph, recomputes them from x."""
+    Forward keeps what backward reads (the derivative Phi + x phi, or tanh(u)) for one
+    backward on arrays; a second backward, or one under create_graph, recomputes it from x."""
 
     __slots__ = ("approximate", "cache")
 
@@ -187,9 +187,9 @@ class Gelu(Function):
             out *= 0.5
             ctx.cache = (t,) if keep else None
             return out
-        cdf, e = ndtr(x)
-        ctx.cache = (cdf, e) if keep else None
-        return cdf * x
+        out, slope = gelu_parts(x)
+        ctx.cache = (slope,) if keep else None
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -210,10 +210,7 @@ class Gelu(Function):
                 d += 1
                 d *= 0.5
                 return np.multiply(d, grad, out=d), None
-            cdf, e = cache or ndtr(x)
-            d = np.multiply(x, e)
-            d *= _INV_SQRT_2PI
-            d += cdf
+            (d,) = cache or gelu_parts(x)[1:]
             return np.multiply(d, grad, out=d), None
         if ctx.approximate == "tanh":
             t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))
