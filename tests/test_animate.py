@@ -14,7 +14,7 @@ import glassgrad as gg
 from glassgrad import Value, viz
 from glassgrad.autograd.graph import retain_grads
 from glassgrad.viz.animate import animation_html
-from glassgrad.viz.examples import headless_flags, mlp_graph, neuron_graph, screenshot
+from viz_helpers import headless_flags, mlp_graph, neuron_graph, screenshot
 
 HAS_DOT = shutil.which("dot") is not None
 CHROMIUM = next((shutil.which(b) for b in ("chromium", "chromium-browser") if shutil.which(b)),
@@ -150,7 +150,7 @@ def test_tensor_graph_without_backward_runs_it_keeping_every_gradient():
     assert len(fr) == 1 + 6 + 5
     caps = [f["caption"] for f in fr]
     assert caps[2] == "forward: x = [1.00, -2.00]"
-    assert caps[3].startswith("forward: n2 = w @ x = [")
+    assert caps[3].startswith("forward: matmul1 = w @ x = [")  # its name in the picture
     hcap = next(c for c in caps if c.startswith("backward: dloss/dh"))
     assert "upstream × local" in hcap and "+" in hcap  # h * h: two uses
     assert sorted(shows(page, "grad"))[0] == 7 and max(shows(page, "value")) == 6

@@ -72,3 +72,15 @@ def test_every_op_module_is_installed_and_declares_its_api():
 def test_registry_lives_in_testing_not_in_the_engine():
     assert not (ENGINE / "opspecs").exists()
     assert (SRC / "testing" / "opspecs" / "__init__.py").exists()
+
+
+@pytest.mark.parametrize("path", sorted((SRC / "viz").rglob("*.py")), ids=lambda p: p.name)
+def test_viz_never_imports_the_cli(path):
+    """The CLI imports viz, never the reverse; imports inside functions count too."""
+    for level, module, names in _imports(path):
+        target = _resolve(path, level, module)
+        parts = target.split(".")
+        assert parts[:2] != ["glassgrad", "cli"], (
+            f"{path.relative_to(SRC)} imports {target}: viz must not depend on the CLI")
+        assert parts != ["glassgrad"] or "cli" not in names, (
+            f"{path.relative_to(SRC)} imports cli from the glassgrad top level")

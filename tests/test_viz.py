@@ -149,7 +149,8 @@ def test_classic_neuron_as_tensors():
     n = nodes(src)
     by_name = {re.search(r"<b>(\w+) \(\)</b>", a).group(1): a for a in n.values()
                if re.search(r"<b>(\w+) \(\)</b>", a)}
-    assert set(by_name) == {"out", "w0", "x0", "w1", "x1", "w2"}
+    # every node is named: labels, and op + index for the unlabelled results (viz.names)
+    assert set(by_name) == {"out", "w0", "x0", "w1", "x1", "w2", "mul1", "mul2", "add1", "add2"}
     expected = {"out": "0.73", "w0": "-0.20", "x0": "0.39", "w1": "-0.39", "x1": "-0.59",
                 "w2": "0.20"}
     for name, value in expected.items():

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .viz.expr import explain_arguments, explain_command
+
 
 def _gradcheck(args) -> int:
     from .testing.opspecs.runner import run, summary
@@ -75,26 +77,6 @@ def _demo(args) -> int:
     return main(quick=args.quick)
 
 
-def _explain(args) -> int:
-    from .viz.expr import explain_command
-
-    return explain_command(args)
-
-
-def explain_arguments(p):
-    """The ``explain`` subcommand's arguments (also used by ``python -m glassgrad.viz.expr``)."""
-    p.add_argument("formula", help='e.g. "(x + y) * z" or "tanh(w1*x1 + w2*x2 + b)"; one '
-                   'starting with "-" needs a leading space: " -x * y"')
-    p.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE",
-                   help="variable values, e.g. --set x=-2 y=5 z=-4")
-    p.add_argument("-o", "--output", metavar="FILE",
-                   help="also render the graph (.svg, .png, .pdf or .dot)")
-    p.add_argument("--engine", choices=["value", "tensor"], default="value",
-                   help="build on the scalar Value engine (default) or on 0-d float64 "
-                        "Tensors")
-    return p
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m glassgrad",
                                      description="glassgrad command line tools")
@@ -139,6 +121,6 @@ def main(argv=None) -> int:
     d.set_defaults(func=_demo)
     x = sub.add_parser("explain", help="parse a formula, show its backward pass step by step "
                        "(upstream × local = downstream) and optionally render its graph")
-    explain_arguments(x).set_defaults(func=_explain)
+    explain_arguments(x).set_defaults(func=explain_command)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -31,7 +31,8 @@ from ..autograd.graph import retain_grads, toposort
 from ..autograd.value import Value
 from . import format as fmt
 from ._page import HTML
-from .render import GREY, _is_node, _names, draw_graph
+from .names import as_factor, names_in, param_names
+from .render import GREY, _is_node, draw_graph
 from .steps import backprop_steps
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -50,10 +51,11 @@ def animate(root, path, limit=200, **draw_kwargs):
     ``retain_grads()``, so intermediate nodes keep theirs). When backward already ran, every
     intermediate node needs its ``.grad``: run it inside ``glassgrad.autograd.retain_grads()``.
 
-    ``draw_kwargs`` go to ``draw_graph`` (``params=model``, ``rankdir="TB"``, ``precision``,
-    ``collapse``, ``max_nodes``...). Nodes inside collapsed modules or elided runs get no
-    frames. Past ``limit`` drawn nodes ``animate`` refuses: the frames would be too many to
-    step through.
+    ``draw_kwargs`` go to ``draw_graph`` (``params=model``, ``rankdir="TB"``, ``decimals``,
+    ``collapse``, ``max_nodes``...). Captions and the page title call each node by the name
+    drawn in it (``viz.names``) and show numbers with the same ``decimals`` (default 2).
+    Nodes inside collapsed modules or elided runs get no frames. Past ``limit`` drawn nodes
+    ``animate`` refuses: the frames would be too many to step through.
 
     The page has a slider, previous / next / play buttons and keys (← →, Home, End, space);
     ``path#step=k`` opens at frame k. Returns ``path``.
@@ -79,12 +81,14 @@ def animation_html(root, limit=200, **draw_kwargs):
             f"({2 * len(drawn) + 1} frames to step through). Draw modules as boxes "
             f"(depth=1 or collapse=[...]), elide the middle (max_nodes=60), pass a larger "
             f"limit, or see the whole graph at once with viz.draw_graph(root).")
-    steps = _gradients(root, order)
+    _, pnames = param_names(draw_kwargs.get("params"), "animate")
+    found = names_in(order, pnames)
+    names = [found[id(n)] for n in order]
+    steps = _gradients(root, order, draw_kwargs.get("params"))
     svg = draw_graph(root, **draw_kwargs).pipe(format="svg")
 
-    _, pnames = _names(draw_kwargs.get("params"))
-    names = [pnames.get(id(n)) or n.label or f"n{i}" for i, n in enumerate(order)]
-    prec = draw_kwargs.get("precision", 2)
+    prec = draw_kwargs.get("decimals", draw_kwargs.get("precision"))
+    prec = 2 if prec is None else int(prec)
     cap = _Captions(order, names, steps, prec, pnames)
     frames = [{"phase": "start", "caption": cap.start(len(drawn)), "detail": cap.start_detail(),
                "hot": []}]
@@ -99,8 +103,7 @@ def animation_html(root, limit=200, **draw_kwargs):
     forward = len(drawn)
     for k, f in enumerate(frames):
         f["counter"] = _counter(k, forward, len(frames) - 1 - forward)
-    shown = [pnames.get(id(n)) or getattr(n, "label", "") or "" for n in order]
-    return _page(*_tag(svg, order, shows, shown), frames, names[-1])
+    return _page(*_tag(svg, order, shows, names), frames, names[-1])
 
 
 # ----------------------------------------------------------------------------- gradients
@@ -112,11 +115,11 @@ def _grad(n):
     return None if g is None else np.asarray(getattr(g, "data", g))
 
 
-def _gradients(root, order):
+def _gradients(root, order, params):
     """Make sure every node shows its gradient; return the backprop steps, or None when the
     graph's saved arrays were freed (the captions then leave out upstream × local)."""
     if isinstance(root, Value):
-        steps = backprop_steps(root)
+        steps = backprop_steps(root, params=params)
         if all(n.grad == 0 for n in order):
             root.backward()
         return steps
@@ -127,7 +130,7 @@ def _gradients(root, order):
         raise ValueError(f"animate: the root must have one element (a loss), got shape "
                          f"{root.shape}")
     freed = any(n.grad_fn is not None and n.grad_fn.saved is None for n in order)
-    steps = None if freed else backprop_steps(root)
+    steps = None if freed else backprop_steps(root, params=params)
     needs = [n for n in order if n.requires_grad]
     if all(n.grad is None for n in needs):
         if steps is None:
@@ -147,9 +150,7 @@ def _gradients(root, order):
 
 
 # ----------------------------------------------------------------------------- captions
-def _wrap(name):
-    """A name as a factor: ``x0``, but ``(x0*w0 + x1*w1)``."""
-    return name if re.fullmatch(r"[\w.]+", name) else f"({name})"
+_wrap = as_factor  # a name as a factor: x0, but (x0*w0 + x1*w1)
 
 
 def _short(v, prec):
@@ -208,6 +209,7 @@ class _Captions:
             args = [_factor(self.num(p._data)) for p in n.parents]
         else:
             args = [_wrap(self.name(p)) for p in n.parents]
+        call = args if values else [self.name(p) for p in n.parents]  # f(a + b), no (( ))
         op = n.op
         if isinstance(n, Value):
             if op in _VALUE_OPS and len(args) == 2:
@@ -218,7 +220,7 @@ class _Captions:
                 return f"-{args[0]}"
         elif op in _TENSOR_OPS and len(args) == 2:
             return f"{args[0]} {_TENSOR_OPS[op]} {args[1]}"
-        return f"{op}({', '.join(args)})"
+        return f"{op}({', '.join(call)})"
 
     def forward(self, i):
         n = self.order[i]
@@ -273,9 +275,11 @@ class _Captions:
                              f"gives {self.num(down)}")
             else:
                 terms.append(f"{_factor(self.num(up))} × {_factor(self.num(local))}")
+                rule = s.rules[k] if k < len(s.rules) else ""
+                rule = f"{rule} = " if rule and not _is_number(rule) else ""
                 parts.append(f"{where}: upstream {self.d(c)} = {self.num(up)}, local "
                              f"d{_wrap(self.names[c])}/d{_wrap(self.names[i])} = "
-                             f"{self.num(local)}")
+                             f"{rule}{self.num(local)}")
         if not terms:
             why = "no use sends a gradient"
         elif all(not isinstance(s.local[k], str) for s, k in uses):
@@ -284,6 +288,15 @@ class _Captions:
             why = "; ".join(terms) if len(terms) == 1 else "sum of " + "; ".join(terms)
         return {"phase": "backward", "caption": f"{head} ({why})",
                 "detail": "; ".join(parts) + ".", "hot": hot}
+
+
+def _is_number(rule):
+    """True for a rule whose value is a constant (``∂(a+b)/∂a = 1``)."""
+    try:
+        float(rule.rpartition("= ")[2])
+    except ValueError:
+        return False
+    return True
 
 
 def _counter(k, forward, backward):

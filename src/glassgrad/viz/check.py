@@ -20,7 +20,10 @@ its size.
 
     rel err = |analytic - numeric| / max(|analytic|, |numeric|, 1e-6)   (2-norms for arrays)
 
-A leaf passes (green) when rel err <= ``tol``; otherwise it is red.
+A leaf passes (green) when rel err <= ``tol``; otherwise it is red. Each result carries the
+leaf's name (the one drawn in its node, see ``viz.names``), and ``report`` lists them:
+
+    w0  numeric -0.20  analytic -0.20  ✓ rel err 1.2e-10
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..autograd.graph import no_grad
-from .format import SMALL
+from .format import SMALL, number, one_line, sci
 
 _FLOOR = 1e-6
 
@@ -43,6 +46,40 @@ class LeafCheck:
     numeric: object  # the numeric gradient (array or float), or the directional derivative
     analytic: object  # the same for .grad; None when the leaf has no .grad
     direction: bool = False  # True: compared along one random direction
+    name: str = ""  # the leaf's name, as drawn
+
+    def text(self, decimals=2):
+        """One line: ``w0  numeric -0.20  analytic -0.20  ✓ rel err 1.2e-10``."""
+        mark = "✓" if self.ok else "✗"
+        num = one_line(self.numeric, decimals) if np.ndim(self.numeric) else number(
+            self.numeric, decimals)
+        if self.analytic is None:
+            return f"{self.name}  numeric {num}  {mark} no .grad: run backward() first"
+        ana = one_line(self.analytic, decimals) if np.ndim(self.analytic) else number(
+            self.analytic, decimals)
+        how = " (along a random direction)" if self.direction else ""
+        return f"{self.name}  numeric {num}  analytic {ana}{how}  {mark} rel err " \
+               f"{sci(self.rel_err)}"
+
+    def __str__(self):
+        return self.text()
+
+
+def report(checks, decimals=2):
+    """The checks (``draw_graph(..., check=True).checks``) as text, one leaf per line, the
+    failures first."""
+    checks = sorted(checks, key=lambda c: c.ok)
+    if not checks:
+        return "no leaves checked"
+    bad = sum(not c.ok for c in checks)
+    head = (f"{bad} of {len(checks)} leaves differ from the central difference" if bad
+            else f"all {len(checks)} leaves match the central difference")
+    width = max(len(c.name) for c in checks)
+    lines = [head]
+    for c in checks:
+        first, _, rest = c.text(decimals).partition("  ")
+        lines.append(f"  {first.ljust(width)}  {rest}")
+    return "\n".join(lines)
 
 
 def _rel(a, n):
@@ -80,7 +117,7 @@ _FORWARD = {
 }
 
 
-def _forward_of(op):
+def _forward_of(op, name=""):
     f = _FORWARD.get(op)
     if f is not None:
         return f
@@ -91,12 +128,13 @@ def _forward_of(op):
             c = None
         if c is not None:
             return lambda x: x**c
-    raise ValueError(f"draw_graph(check=True): cannot replay the Value op {op!r}; pass "
-                     f"fn=, a function of no arguments that recomputes the root")
+    raise ValueError(f"draw_graph(check=True): cannot replay the Value op {op!r} (node "
+                     f"{name}); pass fn=, a function of no arguments that recomputes the root")
 
 
-def _value_replay(order, parents, root):
-    steps = [(i, _forward_of(n.op), parents[i]) for i, n in enumerate(order) if parents[i]]
+def _value_replay(order, parents, root, names):
+    steps = [(i, _forward_of(n.op, names[i]), parents[i]) for i, n in enumerate(order)
+             if parents[i]]
     base = [float(n._data) for n in order]
 
     def f(i, x):
@@ -122,12 +160,12 @@ def _root_value(out):
     return float(data.reshape(()))
 
 
-def _check_values(order, parents, root, leaves, fn, eps, tol):
+def _check_values(order, parents, root, leaves, fn, eps, tol, names):
     from ..autograd.value import Value
 
     results = {}
     if fn is None:
-        replay = _value_replay(order, parents, root)
+        replay = _value_replay(order, parents, root, names)
         for i in leaves:
             x = float(order[i]._data)
             num = (replay(i, x + eps) - replay(i, x - eps)) / (2 * eps)
@@ -210,14 +248,24 @@ def _check_tensors(order, parents, root, leaves, fn, eps, tol, seed):
             order[i]._data = arr
 
 
-def check_leaves(order, parents, root, leaves, fn=None, eps=1e-6, tol=1e-3, seed=0):
-    """{leaf index: LeafCheck} for the leaves ``leaves`` (topological indices)."""
+def check_leaves(order, parents, root, leaves, fn=None, eps=1e-6, tol=1e-3, seed=0,
+                 names=None):
+    """{leaf index: LeafCheck} for the leaves ``leaves`` (topological indices). ``names[i]``
+    is node i's name (``viz.names``); by default the names are worked out here."""
     from ..autograd.value import Value
+    from .names import names_in
 
+    if names is None:
+        found = names_in(order)
+        names = [found[id(n)] for n in order]
     if isinstance(order[root], Value):
-        return _check_values(order, parents, root, leaves, fn, eps, tol)
-    if order[root]._data.size != 1:
-        raise ValueError(f"draw_graph(check=True): the root has shape "
+        results = _check_values(order, parents, root, leaves, fn, eps, tol, names)
+    elif order[root]._data.size != 1:
+        raise ValueError(f"draw_graph(check=True): the root {names[root]} has shape "
                          f"{tuple(order[root]._data.shape)}; the check needs a one-element "
                          f"root (a loss)")
-    return _check_tensors(order, parents, root, leaves, fn, eps, tol, seed)
+    else:
+        results = _check_tensors(order, parents, root, leaves, fn, eps, tol, seed)
+    for i, r in results.items():
+        r.name = names[i]
+    return results

@@ -199,7 +199,8 @@ def build(formula, values, engine="value"):
     Returns ``(root, leaves)``: the output node and {name: leaf node}. ``engine="value"``
     builds ``Value`` nodes (exp, log, tanh, sigmoid, relu only); ``"tensor"`` builds 0-d
     float64 Tensors with requires_grad (every function). Variables are labelled with their
-    names, intermediates q1, q2, ... in the order they are made, and the output f.
+    names and the output f; intermediates stay unlabelled, so that every view names them
+    the same way (``viz.names``: ``x + y`` on the Value engine, ``add1`` on Tensors).
     Sub-expressions without variables are folded into one constant.
     """
     if engine not in ("value", "tensor"):
@@ -228,8 +229,6 @@ class _Builder:
     def __init__(self, engine, values):
         self.engine = engine
         self.leaves = {}
-        self.count = 0
-        self.reserved = set(values) | {"f", "out", "result"}
         if engine == "value":
             from ..autograd.value import Value
 
@@ -261,11 +260,7 @@ class _Builder:
         return t
 
     def _name(self, node):
-        if not self.is_const(node) and not node.label:
-            self.count += 1
-            while f"q{self.count}" in self.reserved:
-                self.count += 1
-            node.label = f"q{self.count}"
+        """An intermediate keeps no label: viz.names gives it its one name in every view."""
         return node
 
     def node(self, e):
@@ -439,10 +434,24 @@ def render(root, path):
         path.write_bytes(graph.pipe(format=kind))
 
 
+def explain_arguments(p):
+    """Add the ``explain`` command's arguments to the argparse parser ``p`` and return it.
+    ``python -m glassgrad explain`` (cli.py) and ``python -m glassgrad.viz.expr`` both use
+    it; the dependency goes one way, from the CLI to viz."""
+    p.add_argument("formula", help='e.g. "(x + y) * z" or "tanh(w1*x1 + w2*x2 + b)"; one '
+                   'starting with "-" needs a leading space: " -x * y"')
+    p.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE",
+                   help="variable values, e.g. --set x=-2 y=5 z=-4")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="also render the graph (.svg, .png, .pdf or .dot)")
+    p.add_argument("--engine", choices=["value", "tensor"], default="value",
+                   help="build on the scalar Value engine (default) or on 0-d float64 "
+                        "Tensors")
+    return p
+
+
 def main(argv=None):
     """``python -m glassgrad.viz.expr "FORMULA" --set x=1`` (the same as ``explain``)."""
-    from ..cli import explain_arguments
-
     p = explain_arguments(argparse.ArgumentParser(prog="python -m glassgrad explain"))
     return explain_command(p.parse_args(argv))
 

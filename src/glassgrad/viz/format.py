@@ -37,6 +37,45 @@ def number(x, precision=2) -> str:
     return f"{x:.{max(precision - 1, 1)}e}"
 
 
+def short(x, decimals=4) -> str:
+    """``number`` with trailing zeros dropped, for tables: ``-12``, ``0.3333``, ``2.5``,
+    ``1e-05``; never ``-0``."""
+    text = number(x, decimals)
+    mantissa, e, exp = text.partition("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    if mantissa in ("-0", "0", ""):
+        return "0" if not e else f"{mantissa or '0'}e{exp}"
+    return mantissa + e + exp
+
+
+def one_line(a, decimals=4, max_items=6) -> str:
+    """An array on one line: a number (0-d or one element), every element of a small array
+    (``[0.5, -1]``), or ``(8, 6) mean 0.01 std 0.3 [-1.2, 2.4]`` for a bigger one."""
+    a = np.asarray(a)
+    kind = a.dtype.kind
+    n = lambda v: short(v, decimals)  # noqa: E731
+    if a.ndim == 0:
+        return _element(a[()], kind, decimals) if kind in "biu" else n(a[()])
+    if a.dtype.kind == "b":
+        a = a.astype(np.int8)
+    if a.size <= max_items:
+        one = n if kind in "fc" else str
+        return np.array2string(a, separator=", ", max_line_width=10**6,
+                               formatter={"all": one}).replace("\n", "")
+    flat = a.astype(np.float64, copy=False).ravel()
+    finite = flat[np.isfinite(flat)]
+    head = shape_text(a.shape)
+    if not finite.size:
+        return f"{head} all nan" if np.isnan(flat).all() else f"{head} no finite values"
+    lo, hi = finite.min(), finite.max()
+    if lo == hi and finite.size == flat.size:
+        return f"{head} all {n(lo)}"
+    text = f"{head} mean {n(finite.mean())} std {n(finite.std())} [{n(lo)}, {n(hi)}]"
+    bad = flat.size - finite.size
+    return text + (f", {bad} not finite" if bad else "")
+
+
 def sci(x) -> str:
     """A relative error: ``3.2e-10``."""
     x = float(x)

@@ -21,8 +21,6 @@ which says how to install it, when it is missing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import graphviz
 import numpy as np
 
@@ -30,6 +28,7 @@ from ..autograd.value import Value
 from . import format as fmt
 from .check import check_leaves
 from .layout import plan
+from .names import names_in, param_names
 
 FONT = "Helvetica"
 MONO = "monospace"
@@ -81,21 +80,10 @@ class GlassDigraph(graphviz.Digraph):
         except graphviz.ExecutableNotFound as e:
             raise GraphvizNotFoundError(e) from e
 
-
-def _names(params):
-    """(model or None, {id(parameter): name}) from a Module, a mapping or (name, p) pairs."""
-    if params is None:
-        return None, {}
-    if hasattr(params, "named_parameters") and hasattr(params, "named_modules"):
-        return params, {id(p): n for n, p in params.named_parameters()}
-    if isinstance(params, Mapping):
-        return None, {id(p): str(n) for n, p in params.items()}
-    try:
-        return None, {id(p): str(n) for n, p in params}
-    except (TypeError, ValueError):
-        raise TypeError(f"draw_graph: params must be an nn.Module, a dict name -> parameter "
-                        f"(dict(model.named_parameters())) or (name, parameter) pairs, got "
-                        f"{type(params).__name__}") from None
+    def __repr__(self):
+        """What a plain-text frontend shows (Jupyter shows the SVG): no memory address."""
+        nodes = sum(1 for line in self.body if " [" in line and "->" not in line)
+        return f"<GlassDigraph: {nodes} nodes; .source is the DOT, .pipe('svg') the picture>"
 
 
 def _is_node(x):
@@ -104,9 +92,13 @@ def _is_node(x):
 
 def draw_graph(root, params=None, show_values=True, show_grads=True, show_shapes=True,
                rankdir="LR", max_nodes=500, group_modules=True, *, collapse=(), depth=None,
-               show_saved=False, sparklines=True, precision=2, check=False, fn=None,
-               tol=1e-3, eps=1e-6, seed=0):
+               show_saved=False, sparklines=True, decimals=2, check=False, fn=None,
+               tol=1e-3, eps=1e-6, seed=0, precision=None):
     """Draw the graph that computed ``root`` (a Tensor or a Value, or a list of them).
+
+    Every node is drawn with its name (``viz.names``): its label, else its parameter name,
+    else an automatic one (``x1`` for a leaf, ``w0*x0`` or ``mul1`` for a result). ``explain``,
+    ``backprop_steps`` and ``animate`` call it by the same name.
 
     Args:
         params: names for parameters: an ``nn.Module`` (its ``named_parameters()`` and
@@ -125,7 +117,8 @@ def draw_graph(root, params=None, show_values=True, show_grads=True, show_shapes
         depth: collapse every module at this nesting depth (1: the model's children).
         show_saved: list what each op saved for backward (``freed`` after a backward
             without ``retain_graph``).
-        precision: decimals shown (``0.73``); tiny and huge numbers use ``1.2e-05``.
+        decimals: decimals shown (``0.73``); tiny and huge numbers use ``1.2e-05``.
+            ``precision`` is its older name.
         check: annotate every drawn leaf with a central-difference gradient and its relative
             error, green when within ``tol`` and red beyond it (see ``glassgrad.viz.check``).
             Value graphs are replayed from their ops; Tensor graphs need ``fn``, a function
@@ -134,6 +127,8 @@ def draw_graph(root, params=None, show_values=True, show_grads=True, show_shapes
     Returns:
         a ``graphviz.Digraph``: ``.source`` is the DOT text (the same on every run),
         ``.pipe(format="svg")`` and ``.render()`` make images, and Jupyter shows it inline.
+        ``.names`` maps each node's topological position to its name, and with ``check``,
+        ``.checks`` lists the checked leaves (``viz.check.report(g.checks)`` prints them).
     """
     roots = list(root) if isinstance(root, (list, tuple)) else [root]
     if not roots or not all(_is_node(r) for r in roots):
@@ -146,14 +141,17 @@ def draw_graph(root, params=None, show_values=True, show_grads=True, show_shapes
         raise ValueError(f"draw_graph: max_nodes must be at least 3, got {max_nodes!r}")
     if check and len(roots) != 1:
         raise ValueError("draw_graph: check=True needs a single root")
-    model, names = _names(params)
+    model, names = param_names(params)
     p = plan(roots, names, model, group_modules, collapse, depth, int(max_nodes))
+    p.display = names_in(p.order, names)
+    decimals = int(decimals if precision is None else precision)
 
     checks = {}
     if check:
         leaves = [i for i in _drawn_leaves(p) if _checkable(p.order[i])]
         checks = check_leaves(p.order, p.parents, next(iter(p.roots)), leaves, fn=fn,
-                              eps=eps, tol=tol, seed=seed)
+                              eps=eps, tol=tol, seed=seed,
+                              names=[p.display[id(n)] for n in p.order])
 
     g = GlassDigraph(
         name="glassgrad",
@@ -162,7 +160,7 @@ def draw_graph(root, params=None, show_values=True, show_grads=True, show_shapes
         node_attr={"fontname": FONT, "fontsize": "11", "shape": "box", "style": "filled"},
         edge_attr={"color": GREY, "arrowsize": "0.7"},
     )
-    opts = _Opts(show_values, show_grads, show_shapes, show_saved, sparklines, precision)
+    opts = _Opts(show_values, show_grads, show_shapes, show_saved, sparklines, decimals)
     by_path, children = {}, {}
     for path, item in p.items:
         by_path.setdefault(path, []).append(item)
@@ -171,13 +169,15 @@ def draw_graph(root, params=None, show_values=True, show_grads=True, show_shapes
     _emit(g, (), p, by_path, children, opts, checks)
     for src, dst in p.edges:
         g.edge(src, dst)
+    g.names = {i: p.display[id(n)] for i, n in enumerate(p.order)}  # dot id n{i} -> name
+    g.checks = [checks[i] for i in sorted(checks)]
     return g
 
 
 class _Opts:
-    def __init__(self, values, grads, shapes, saved, sparklines, precision):
+    def __init__(self, values, grads, shapes, saved, sparklines, decimals):
         self.values, self.grads, self.shapes = values, grads, shapes
-        self.saved, self.sparklines, self.precision = saved, sparklines, precision
+        self.saved, self.sparklines, self.precision = saved, sparklines, decimals
 
 
 def _drawn_leaves(p):
@@ -228,7 +228,7 @@ def _kind(i, p):
 
 
 def _name(n, p):
-    return p.names.get(id(n)) or getattr(n, "label", "") or ""
+    return p.display[id(n)]
 
 
 def _node(g, i, p, opts, checks):
@@ -286,14 +286,9 @@ def _title_row(n, p, opts):
     name = _name(n, p)
     parts = []
     shape = fmt.shape_text(n._data.shape) if opts.shapes else ""
-    if name:
-        parts.append(f"<b>{fmt.esc(name)}{' ' + shape if shape else ''}</b>")
-    elif shape:
-        parts.append(shape)
+    parts.append(f"<b>{fmt.esc(name)}{' ' + shape if shape else ''}</b>")
     if opts.shapes:
         parts.append(f'<font color="{GREY}">{n._data.dtype}</font>')
-    if not parts:
-        return ""
     return f'<tr><td colspan="2" align="left">{" ".join(parts)}</td></tr>'
 
 
@@ -307,9 +302,6 @@ def _tensor_label(n, p, opts, res):
         rows.append(_row("grad", fmt.summary_lines(g, prec, spark)))
     if res is not None:
         rows.extend(_check_rows(res, prec, spark))
-    rows = [r for r in rows if r]
-    if not rows:
-        rows = [f'<tr><td>{fmt.esc(_name(n, p) or " ")}</td></tr>']
     return ('<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
             + "".join(rows) + "</table>>")
 
@@ -352,9 +344,9 @@ def _saved_text(s, n, p):
     shape = fmt.shape_text(np.shape(s)) if hasattr(s, "shape") else type(s).__name__
     if s is n._data:
         return f"out {shape}"
-    for k, parent in enumerate(n.parents):
+    for parent in n.parents:
         if s is parent._data:
-            return f"{_name(parent, p) or f'input {k}'} {shape}"
+            return f"{_name(parent, p)} {shape}"
     return f"array {shape}"
 
 

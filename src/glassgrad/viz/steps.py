@@ -11,11 +11,19 @@ gradient of ones), at the output's shape. For matmul, reductions, movement, conv
 softmax and losses it is the name of the rule (``RULES``), and ``downstream`` is what the
 op's backward gives. Nothing is accumulated into ``.grad`` and nothing is freed, so
 ``backprop_steps`` can run before ``.backward()``. Tensor hooks are not applied.
+
+Elementwise ops also carry the text of their local rule (``LOCAL_RULES``: ``σ(1−σ)``,
+``∂(a·b)/∂a = b``), which ``explain`` and ``animate`` show beside its value. Nodes are called
+by the names ``draw_graph`` draws (``viz.names``).
+
+``explain`` prints the steps as a table, every cell on one line. After a ``backward()``
+that freed the graph it still works, from what backward kept in ``.grad``.
 """
 
 from __future__ import annotations
 
 import builtins
+import html
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +32,8 @@ from ..autograd.graph import as_ndarray, no_grad, sum_to, toposort
 from ..autograd.ops.unary import UNARY
 from ..autograd.tensor import Tensor, _seed_gradient
 from ..autograd.value import LOCAL, Value
+from .format import one_line
+from .names import as_factor, exponent_text, names_in, param_names
 
 # Ops whose backward is grad * f'(x) element by element: local derivatives exist as arrays.
 ELEMENTWISE = frozenset(UNARY) | {
@@ -176,13 +186,62 @@ def rule(op, position):
     return r[position] if position < len(r) and r[position] else r[-1]
 
 
+# The local derivative of each scalar op, as a textbook writes it: for binary ops
+# d(out)/d(a) and d(out)/d(b) of out = a op b, for functions d(out)/dx of out = f(x).
+LOCAL_RULES = {
+    "+": ("∂(a+b)/∂a = 1", "∂(a+b)/∂b = 1"),
+    "-": ("∂(a−b)/∂a = 1", "∂(a−b)/∂b = -1"),
+    "*": ("∂(a·b)/∂a = b", "∂(a·b)/∂b = a"),
+    "/": ("∂(a/b)/∂a = 1/b", "∂(a/b)/∂b = −a/b²"),
+    "**": ("∂(aᵇ)/∂a = b·aᵇ⁻¹", "∂(aᵇ)/∂b = aᵇ·ln a"),
+    "neg": ("∂(−x)/∂x = -1",),
+    "exp": ("exp(x)",),
+    "log": ("1/x",),
+    "tanh": ("1 − tanh²",),
+    "sigmoid": ("σ(1−σ)",),
+    "relu": ("[x > 0]",),
+    "sin": ("cos(x)",),
+    "cos": ("−sin(x)",),
+}
+# The Tensor engine's elementwise ops with the same rules.
+for _op, _sym in (("add", "+"), ("sub", "-"), ("mul", "*"), ("div", "/"), ("pow", "**")):
+    LOCAL_RULES[_op] = LOCAL_RULES[_sym]
+
+
+def local_rule(op, position):
+    """The text of the local derivative of elementwise op ``op`` with respect to its forward
+    argument at ``position`` (``σ(1−σ)``, ``∂(a·b)/∂a = b``), or "" when there is none."""
+    if op.startswith("**") and op != "**":  # the scalar engine's x ** c
+        c = float(exponent_text(op))
+        if c == 2:
+            return "∂(x²)/∂x = 2·x"
+        return f"∂(x**{exponent_text(op)})/∂x = {c:g}·x**{c - 1:g}"
+    r = LOCAL_RULES.get(op, ())
+    return r[position] if position < len(r) else ""
+
+
+def local_text(rule_text, value, decimals=4):
+    """``σ(1−σ) = 0.1966``; a rule that is a number already (``∂(a+b)/∂a = 1``) alone."""
+    shown = fmt(value, decimals)
+    if not rule_text:
+        return shown
+    try:
+        float(rule_text.rpartition("= ")[2])
+        return rule_text
+    except ValueError:
+        return f"{rule_text} = {shown}"
+
+
 @dataclass
 class Step:
     """One node's part of the backward pass.
 
     ``upstream`` is d(root)/d(node); ``local[k]`` is d(node)/d(inputs[k]) (a number or array,
     or for non-elementwise ops the name of the rule); ``downstream[k]`` is what input k
-    receives from this node (``None`` if the op gives it no gradient).
+    receives from this node (``None`` if the op gives it no gradient). ``label`` and
+    ``input_labels`` are the nodes' names (``viz.names``); ``rules[k]`` is the text of
+    elementwise local derivative k (``σ(1−σ)``), "" when there is none; ``decimals`` is how
+    many decimals the texts show.
     """
 
     node: object
@@ -194,6 +253,8 @@ class Step:
     index: int = 0
     label: str = ""
     input_labels: tuple = field(default=())
+    rules: tuple = field(default=())
+    decimals: int = 4
 
     @property
     def elementwise(self):
@@ -204,35 +265,39 @@ class Step:
         """(input, input label, local, downstream) for each input."""
         return list(zip(self.inputs, self.input_labels, self.local, self.downstream))
 
+    def local_text(self, k):
+        """Local derivative k with its rule: ``σ(1−σ) = 0.1966``, ``∂(a·b)/∂a = b = -3``,
+        or the rule's name for non-elementwise ops."""
+        rule_k = self.rules[k] if k < len(self.rules) else ""
+        return local_text(rule_k, self.local[k], self.decimals)
+
     def __repr__(self):
         return (f"Step({self.index}: {self.label} [{self.op}] <- "
-                f"{', '.join(self.input_labels)}; upstream={fmt(self.upstream)})")
+                f"{', '.join(self.input_labels)}; upstream={fmt(self.upstream, self.decimals)})")
 
 
 # ----------------------------------------------------------------------------- the steps
-def backprop_steps(root, grad=None):
+def backprop_steps(root, grad=None, *, params=None, decimals=4):
     """The backward pass from ``root`` as a list of ``Step``, in execution order.
 
     Works on Value graphs and Tensor graphs. ``grad`` is d(loss)/d(root); it may be omitted
     for a one-element root. Call it before ``root.backward()`` (or after
-    ``backward(retain_graph=True)``): backward frees the arrays that ops saved.
+    ``backward(retain_graph=True)``): backward frees the arrays that ops saved. Nodes are
+    named as in ``draw_graph`` (``params=`` names the parameters); ``decimals`` is for the
+    steps' texts (``repr``, ``local_text``).
     """
     if not isinstance(root, (Value, Tensor)):
         raise TypeError(f"backprop_steps: expected a Tensor or a Value, got "
                         f"{type(root).__name__}")
     order = toposort(root)
-    names = _names(order)
+    names = names_in(order, param_names(params, "backprop_steps")[1])
     if isinstance(root, Value):
-        return _value_steps(root, order, names, 1.0 if grad is None else float(grad))
-    return _tensor_steps(root, order, names, grad)
+        return _value_steps(root, order, names, 1.0 if grad is None else float(grad), decimals)
+    _check_not_freed(order, names)
+    return _tensor_steps(root, order, names, grad, decimals)
 
 
-def _names(order):
-    """Each node's label, or ``n<k>`` with k its position in the topological order."""
-    return {id(n): n.label or f"n{k}" for k, n in enumerate(order)}
-
-
-def _value_steps(root, order, names, seed):
+def _value_steps(root, order, names, seed, decimals):
     grads, steps = {id(root): seed}, []
     for node in reversed(order):
         g = grads.get(id(node))
@@ -242,21 +307,29 @@ def _value_steps(root, order, names, seed):
         down = tuple(d * g for d in local)  # as Value.backward: p.grad += d * g
         for p, d in zip(node.parents, down):
             grads[id(p)] = grads[id(p)] + d if id(p) in grads else d
+        rules = tuple(local_rule(node.op, k) for k in range(len(node.parents)))
         steps.append(Step(node, node.op, tuple(node.parents), g, local, down, len(steps),
-                          names[id(node)], tuple(names[id(p)] for p in node.parents)))
+                          names[id(node)], tuple(names[id(p)] for p in node.parents), rules,
+                          decimals))
     return steps
 
 
-def _tensor_steps(root, order, names, grad):
+def _freed(order):
+    return [n for n in order if n.grad_fn is not None and n.grad_fn.saved is None]
+
+
+def _check_not_freed(order, names):
+    for node in _freed(order)[:1]:
+        raise RuntimeError(
+            f"backprop_steps: the arrays that {node.op!r} (node {names[id(node)]}) saved "
+            "for backward were already freed by an earlier .backward(). Call "
+            "backprop_steps before .backward(), or use .backward(retain_graph=True).")
+
+
+def _tensor_steps(root, order, names, grad, decimals):
     if not root.requires_grad:
         raise RuntimeError(f"backprop_steps: the root (shape {root.shape}) does not require "
                            "grad, so there is no backward pass to show")
-    for node in order:
-        if node.grad_fn is not None and node.grad_fn.saved is None:
-            raise RuntimeError(
-                f"backprop_steps: the arrays that {node.op!r} (node {names[id(node)]}) saved "
-                "for backward were already freed by an earlier .backward(). Call "
-                "backprop_steps before .backward(), or use .backward(retain_graph=True).")
     grads, steps = {id(root): _seed_gradient(root, grad, False)}, []
     with no_grad():
         for node in reversed(order):
@@ -264,7 +337,7 @@ def _tensor_steps(root, order, names, grad):
             ctx = node.grad_fn
             if g is None or ctx is None:
                 continue
-            step = _tensor_step(node, ctx, g, len(steps), names)
+            step = _tensor_step(node, ctx, g, len(steps), names, decimals)
             for p, d in zip(step.inputs, step.downstream):
                 if d is not None:
                     grads[id(p)] = grads[id(p)] + d if id(p) in grads else d
@@ -272,7 +345,7 @@ def _tensor_steps(root, order, names, grad):
     return steps
 
 
-def _tensor_step(node, ctx, g, index, names):
+def _tensor_step(node, ctx, g, index, names, decimals):
     elementwise = ctx.name in ELEMENTWISE and type(ctx).__module__.startswith("glassgrad.")
     state = _ctx_state(ctx)
     try:
@@ -280,7 +353,7 @@ def _tensor_step(node, ctx, g, index, names):
     finally:  # some ops free what they kept once backward has used it (max_pool2d's indices)
         for name, value in state.items():
             setattr(ctx, name, value)
-    inputs, local, down = [], [], []
+    inputs, local, down, rules = [], [], [], []
     for k, p in enumerate(node.parents):
         if not p.requires_grad:
             continue
@@ -291,11 +364,13 @@ def _tensor_step(node, ctx, g, index, names):
             lk = None if gk is None else as_ndarray(gk)
             local.append(lk)
             down.append(None if lk is None else _fit(g * lk, p, ctx, k))
+            rules.append(local_rule(ctx.name, pos))
         else:
             local.append(_rule_text(ctx, pos))
             down.append(None if gk is None else _fit(as_ndarray(gk), p, ctx, k))
+            rules.append("")
     return Step(node, ctx.name, tuple(inputs), g, tuple(local), tuple(down), index,
-                names[id(node)], tuple(names[id(p)] for p in inputs))
+                names[id(node)], tuple(names[id(p)] for p in inputs), tuple(rules), decimals)
 
 
 def _ctx_state(ctx):
@@ -327,76 +402,129 @@ def _fit(g, p, ctx, k):
 
 
 # ----------------------------------------------------------------------------- the table
-def fmt(v, digits=4, max_items=6):
-    """A number or array rounded to ``digits`` significant digits; big arrays summarized."""
+def fmt(v, decimals=4, max_items=6):
+    """A number or array on one line, with ``decimals`` decimals and no trailing zeros
+    (``0.3333``, ``-12``); arrays of more than ``max_items`` elements as shape and statistics
+    (``(6, 5) mean 0.01 std 0.3 [-1.2, 2.4]``). ``None`` is ``—``; text stays as it is."""
     if v is None:
         return "—"
     if isinstance(v, str):
         return v
     if isinstance(v, Tensor):
         v = v._data
-    a = np.asarray(v)
-    if a.ndim == 0:
-        return _num(a.item(), digits)
-    if a.dtype.kind == "b":
-        a = a.astype(np.int8)
-    if a.size <= max_items:
-        return np.array2string(a, separator=", ", max_line_width=10_000,
-                               formatter={"all": lambda x: _num(x, digits)})
-    flat = a.astype(np.float64, copy=False).ravel()
-    if np.isnan(flat).all():
-        return f"{a.shape} all nan"
-    lo, hi, mean = np.nanmin(flat), np.nanmax(flat), np.nanmean(flat)
-    if lo == hi:
-        return f"{a.shape} all {_num(lo, digits)}"
-    return (f"{a.shape} in [{_num(lo, digits)}, {_num(hi, digits)}], "
-            f"mean {_num(mean, digits)}")
+    return one_line(v, decimals, max_items)
 
 
-def _num(x, digits):
-    x = float(x)
-    if x == 0:
-        return "0"  # no "-0"
-    return f"{x:.{digits}g}"
+class Explanation(str):
+    """What ``explain`` returns: the table as a ``str`` (print it, search it), which Jupyter
+    shows as a preformatted table."""
+
+    def _repr_html_(self):
+        return ('<pre style="font-family: monospace; line-height: 1.3">'
+                + html.escape(str(self)) + "</pre>")
 
 
-def explain(root, print=True, grad=None):  # noqa: A002  (the issue's name for the flag)
+def explain(root, print=True, grad=None, *, params=None, decimals=None):  # noqa: A002
     """The backward pass from ``root`` as a table: one row per (step, input), showing the
-    gradient arriving at the node (upstream), the local derivative and what the input
-    receives (downstream), then d(root)/d(leaf) for every leaf. Prints it unless
-    ``print=False``; returns the text."""
-    constant = isinstance(root, Tensor) and not root.requires_grad
-    steps = [] if constant else backprop_steps(root, grad)
+    gradient arriving at the node (upstream), the local derivative (with its rule on the
+    scalar engine: ``σ(1−σ) = 0.1966``) and what the input receives (downstream), then
+    d(root)/d(leaf) for every leaf. Nodes have the names ``draw_graph`` draws (``params=``
+    names the parameters).
+
+    Every cell is one line: arrays of more than 6 elements appear as their shape and
+    statistics, ``(6, 5) mean 0.01 std 0.3 [-1.2, 2.4]``. ``decimals`` (default 4 on the
+    scalar engine, as micrograd shows, and 2 for Tensors so the statistics stay short) sets
+    the decimals of every number; trailing zeros are dropped.
+
+    After a ``backward()`` that freed the graph (no ``retain_graph=True``), the local
+    derivatives cannot be recomputed: the table then shows what backward kept, each node's
+    ``.grad`` as upstream (every node's when backward ran inside ``retain_grads()``, else
+    only the root's) and each leaf's ``.grad``, with the rules, and says so. Call explain
+    before backward, or backward with ``retain_graph=True``, for the full table.
+
+    Prints the table unless ``print=False``; returns it as an ``Explanation`` (a ``str``
+    that Jupyter displays as a table).
+    """
+    if not isinstance(root, (Value, Tensor)):
+        raise TypeError(f"explain: expected a Tensor or a Value, got {type(root).__name__}")
+    if decimals is None:
+        decimals = 4 if isinstance(root, Value) else 2
     order = toposort(root)
-    names = _names(order)
+    names = names_in(order, param_names(params, "explain")[1])
+    constant = isinstance(root, Tensor) and not root.requires_grad
+    freed = [] if constant or isinstance(root, Value) else _freed(order)
+    if freed:
+        steps, leaves = _kept_steps(root, order, names, grad, decimals)
+    else:
+        steps = [] if constant else backprop_steps(root, grad, params=params,
+                                                   decimals=decimals)
+        leaves = _leaf_grads(steps)
     rname = names[id(root)]
-    lines = [f"backward pass of {rname} = {fmt(root._data)}"]
+    lines = [f"backward pass of {rname} = {fmt(root._data, decimals)}"]
     if not steps:
         lines.append(f"  ({rname} is a leaf or needs no gradient: nothing to propagate)")
     else:
-        head = ("step", "node", "op", "value", "input", "upstream", "local", "downstream")
-        rows = []
-        for s in steps:
-            for j, (_, lbl, loc, d) in enumerate(s.rows()):
-                first = j == 0
-                rows.append((str(s.index + 1) if first else "", s.label if first else "",
-                             s.op if first else "", fmt(s.node._data) if first else "",
-                             lbl, fmt(s.upstream) if first else "", fmt(loc), fmt(d)))
-        widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-        line = "  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip()
-        lines += ["", line, "-" * len(line)]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+        lines += _table(steps, decimals)
         lines += ["", "downstream = upstream × local (summed to the input's shape); where local "
-                  "names a rule,", "downstream is that vector-Jacobian product", ""]
+                  "names a rule,", "downstream is that vector-Jacobian product"]
+        if freed:
+            lines += ["", "backward() already freed the arrays the ops saved: upstream is each "
+                      "node's .grad (— where", "backward kept none) and local values and "
+                      "downstream are not shown. For the full table,", "call explain before "
+                      "backward, or use backward(retain_graph=True)."]
         rank = {id(n): k for k, n in enumerate(order)}
-        leaves = sorted(_leaf_grads(steps), key=lambda ng: rank[id(ng[0])])
-        lines.append(f"gradients d{rname}/d(leaf):")
+        leaves = sorted(leaves, key=lambda ng: rank[id(ng[0])])
+        lines += ["", f"gradients d{as_factor(rname)}/d(leaf)"
+                  + (" (their .grad):" if freed else ":")]
         width = max(len(names[id(n)]) for n, _ in leaves) if leaves else 0
-        lines += [f"  {names[id(n)].ljust(width)}  {fmt(g)}" for n, g in leaves]
-    text = "\n".join(lines)
+        lines += [f"  {names[id(n)].ljust(width)}  {fmt(g, decimals)}" for n, g in leaves]
+    text = Explanation("\n".join(lines))
     if print:
         builtins.print(text)
     return text
+
+
+def _table(steps, decimals):
+    head = ("step", "node", "op", "value", "input", "upstream", "local", "downstream")
+    rows = []
+    for s in steps:
+        for j, (_, lbl, _, d) in enumerate(s.rows()):
+            first = j == 0
+            rows.append((str(s.index + 1) if first else "", s.label if first else "",
+                         s.op if first else "", fmt(s.node._data, decimals) if first else "",
+                         lbl, fmt(s.upstream, decimals) if first else "", s.local_text(j),
+                         fmt(d, decimals)))
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    line = "  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip()
+    return ["", line, "-" * len(line),
+            *("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)]
+
+
+def _kept_steps(root, order, names, grad, decimals):
+    """Steps from what a freeing backward kept: .grad as upstream (None where there is
+    none), rules as local, no downstream; and (leaf, .grad) for every leaf that has one."""
+    seed = _seed_gradient(root, grad, False)
+    steps = []
+    for node in reversed(order):
+        ctx = node.grad_fn
+        if ctx is None or not node.requires_grad:
+            continue
+        up = seed if node is root else (None if node.grad is None else node.grad._data)
+        inputs, local, rules = [], [], []
+        elementwise = ctx.name in ELEMENTWISE
+        for k, p in enumerate(node.parents):
+            if p.requires_grad:
+                pos = ctx.arg_index[k]
+                inputs.append(p)
+                text = local_rule(ctx.name, pos) if elementwise else _rule_text(ctx, pos)
+                local.append(text or "—")
+                rules.append("")
+        steps.append(Step(node, ctx.name, tuple(inputs), up, tuple(local),
+                          (None,) * len(inputs), len(steps), names[id(node)],
+                          tuple(names[id(p)] for p in inputs), tuple(rules), decimals))
+    leaves = [(n, n.grad._data) for n in order
+              if not n.parents and getattr(n, "grad", None) is not None]
+    return steps, leaves
 
 
 def _leaf_grads(steps):
