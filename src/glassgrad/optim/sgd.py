@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._blas import axpy_
 from .optimizer import Optimizer, check_option, decayed_gradient
 
 
@@ -49,6 +48,6 @@ class SGD(Optimizer):
                 state["momentum_buffer"] = buf = np.array(g, dtype=x.dtype)
             else:
                 buf *= mu
-                axpy_(buf, g, 1 - group["dampening"])
+                buf += (1 - group["dampening"]) * g
             g = g + mu * buf if group["nesterov"] else buf
-        axpy_(x, g, -group["lr"])
+        x -= group["lr"] * g
