@@ -400,3 +400,18 @@ def test_post_accumulate_hook_handle():
     h.remove()
     (w * 2).sum().backward()
     assert seen == [2.0]
+
+
+@pytest.mark.parametrize("op", [lambda x: x + 0, lambda x: x.reshape(2, 3).reshape(6),
+                                 lambda x: x * 1, lambda x: x.relu(), lambda x: x.clone()])
+def test_seed_gradient_is_borrowed_but_never_shared(op):
+    """backward(gradient=g) does not copy g up front; a .grad must still never alias g, and
+    accumulating a second backward must not change the caller's array."""
+    x = gg.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], requires_grad=True)
+    g = np.array([1.0, -2.0, 3.0, -4.0, 5.0, -6.0])
+    keep = g.copy()
+    op(x).backward(gg.tensor(g))
+    assert not np.shares_memory(x.grad.numpy(), g)
+    op(x).backward(g)  # an ndarray seed too; accumulates in place into x.grad
+    np.testing.assert_array_equal(g, keep)
+    np.testing.assert_array_equal(x.grad.numpy(), 2 * keep)

@@ -242,7 +242,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
         inputs = list(inputs)
         wanted = {id(t): i for i, t in enumerate(inputs)}
         results = [None] * len(inputs)
-    stored = set()  # ids of arrays already handed to some .grad: never share one buffer
+    # ids of arrays already handed to some .grad, or borrowed from the caller (the root
+    # gradients): a .grad never shares a buffer with another .grad or with the caller's array
+    stored = {id(g) for g in root_grads if type(g) is np.ndarray}
     from . import anomaly
 
     prev_mode = _state.grad_enabled

@@ -341,7 +341,9 @@ def _seed_gradient(t, gradient, create_graph):
                                f"{t.shape}")
         if create_graph and isinstance(gradient, Tensor):  # on the graph, in t's dtype
             return gradient if gradient._data.dtype == t.dtype else gradient.to(t.dtype)
-        g = np.array(g, dtype=t.dtype)  # private copy: the driver may hand it to a leaf
+        if g.dtype != t.dtype:
+            g = g.astype(t.dtype)
+        # otherwise borrowed, not copied: the driver copies it if it reaches a .grad as it is
     return Tensor._from_op(g, None, ()) if create_graph else g
 
 

@@ -71,7 +71,9 @@ def _pick(grad, mask):
             and mask.dtype == bool):
         bits = _BITS.get(grad.dtype.itemsize)
         if bits is not None:
-            return np.multiply(grad.view(bits), mask, dtype=bits).view(grad.dtype)
+            out = np.empty_like(grad)  # its own buffer, not a view: the driver keeps it
+            np.multiply(grad.view(bits), mask, out=out.view(bits), dtype=bits)
+            return out
     return _select(grad, mask)
 
 
@@ -83,11 +85,13 @@ def _blend(mask, a, b):
     if (bits is None or a.dtype != b.dtype or a.dtype.kind != "f" or a.shape != b.shape
             or not a.ndim):
         return np.where(mask, a, b)
-    out = np.multiply(a.view(bits), mask, dtype=bits)
+    out = np.empty_like(a)  # its own buffer, not a view: the driver keeps it
+    ob = out.view(bits)
+    np.multiply(a.view(bits), mask, out=ob, dtype=bits)
     bb = b.view(bits)
     np.multiply(bb, ~mask, out=bb)
-    out |= bb  # one of the two is all zero bits: or-ing them is the select
-    return out.view(a.dtype)
+    ob |= bb  # one of the two is all zero bits: or-ing them is the select
+    return out
 
 
 def _keep(a, mask):
