@@ -25,6 +25,11 @@ the files it becomes (paths relative to the repository):
 One picture has no code in the README and is made here, by ``check_picture``: ``check=True``
 on a custom Function whose backward forgot a factor of 2 (its input is red, the other leaf
 green).
+
+The step-through pages are also shot at 800 px wide, the width of a laptop's half screen,
+where their text must stay readable (``STEP_SHOTS``): ``docs/neuron_steps_800.png`` from the
+README's neuron page, and ``docs/mlp_steps.png`` from ``docs/mlp_steps.html``, a small
+Tensor MLP's page made here by ``mlp_steps_page``.
 """
 
 from __future__ import annotations
@@ -48,6 +53,10 @@ MARKER = re.compile(r"<!--\s*picture:\s*(?P<paths>[^>]*?)\s*-->\s*\n"
 GRAPH_FORMATS = ("svg", "png", "pdf")
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 SCREENSHOT_STEP, SCREENSHOT_SIZE = 16, (1600, 440)
+MLP_STEPS = "docs/mlp_steps.html"  # made by mlp_steps_page
+# (page, screenshot, step, window size): the step-through pages at 800 px wide
+STEP_SHOTS = (("docs/neuron_steps.html", "docs/neuron_steps_800.png", 16, (800, 600)),
+              (MLP_STEPS, "docs/mlp_steps.png", 16, (800, 600)))
 
 
 @dataclass
@@ -184,21 +193,57 @@ def build_block(block, namespace, root=REPO, screenshots=True):
 
 def _screenshot(page):
     """``page`` with its ``.png`` suffix, at frame SCREENSHOT_STEP, when Chromium exists."""
+    return shoot(page, page.with_suffix(".png"), SCREENSHOT_STEP, SCREENSHOT_SIZE)
+
+
+def shoot(page, png, step, size):
+    """A PNG of the HTML file ``page`` opened at frame ``step`` in a window of ``size``
+    (width, height), by headless Chromium: ``[png]``, or ``[]`` when there is no Chromium."""
     browser = next((b for b in map(shutil.which, BROWSERS) if b), None)
     if browser is None:
-        print(f"no Chromium found: {page.with_suffix('.png')} is left as it was",
-              file=sys.stderr)
+        print(f"no Chromium found: {png} is left as it was", file=sys.stderr)
         return []
-    png = page.with_suffix(".png")
-    url = f"{page.resolve().as_uri()}#step={SCREENSHOT_STEP}"
+    url = f"{Path(page).resolve().as_uri()}#step={int(step)}"
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
                         "--disable-background-networking", "--disable-component-update",
                         "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                        f"--screenshot={png.resolve()}", "--hide-scrollbars",
-                        "--window-size={},{}".format(*SCREENSHOT_SIZE), url],
-                       check=True, capture_output=True, timeout=60)
-    return [png]
+                        f"--screenshot={Path(png).resolve()}", "--hide-scrollbars",
+                        "--virtual-time-budget=3000", "--window-size={},{}".format(*size),
+                        url], check=True, capture_output=True, timeout=60)
+    return [Path(png)]
+
+
+def mlp_steps_page(path):
+    """Write the step-through page of a small Tensor MLP to ``path``: Sequential(Linear(4, 8),
+    ReLU(), Linear(8, 1)) with an MSE loss on a seeded batch of 5, before backward (animate
+    runs it), parameters named by ``params=model``."""
+    import glassgrad as gg
+    import glassgrad.functional as F
+    from glassgrad import nn, viz
+
+    gg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+    x = gg.randn(5, 4)
+    x.label = "x"
+    y = gg.randn(5, 1)
+    y.label = "y"
+    loss = F.mse_loss(model(x), y)
+    loss.label = "loss"
+    return viz.animate(loss, path, params=model)
+
+
+def step_shots(root=REPO, screenshots=True):
+    """Write MLP_STEPS, then the 800-px screenshots of STEP_SHOTS whose page exists under
+    ``root``; returns the paths written."""
+    page = Path(root) / MLP_STEPS
+    page.parent.mkdir(parents=True, exist_ok=True)
+    mlp_steps_page(page)
+    written = [page]
+    for html_path, png, step, size in STEP_SHOTS if screenshots else ():
+        if (Path(root) / html_path).exists():
+            written += shoot(Path(root) / html_path, Path(root) / png, step, size)
+    return written
 
 
 def check_picture():
@@ -236,8 +281,8 @@ def check_picture():
 
 
 def build(readme=REPO / "README.md", root=REPO, screenshots=True):
-    """Make every picture: the README's marked blocks, then the check picture. Returns the
-    paths written."""
+    """Make every picture: the README's marked blocks, the check picture, then the MLP's
+    step-through page and the 800-px screenshots. Returns the paths written."""
     blocks = marked_blocks(Path(readme).read_text(encoding="utf-8"))
     namespace = {"__name__": "__readme__"}
     written = []
@@ -249,6 +294,7 @@ def build(readme=REPO / "README.md", root=REPO, screenshots=True):
         path.parent.mkdir(parents=True, exist_ok=True)
         write_graph(graph, path)
         written.append(path)
+    written += step_shots(root, screenshots)
     return written
 
 

@@ -61,6 +61,23 @@ def test_page_loads_nothing_from_elsewhere(neuron_page):
     assert page.count("<svg") == 1  # the picture is inline
 
 
+def test_the_picture_keeps_its_own_size_and_the_page_pans_and_zooms(neuron_page):
+    _, page = neuron_page
+    svg = re.search(r"<svg\b[^>]*>", page).group(0)
+    width, height = (float(re.search(rf'\b{k}="([\d.]+)"', svg).group(1))
+                     for k in ("width", "height"))
+    box = [float(v) for v in re.search(r'viewBox="([^"]+)"', svg).group(1).split()]
+    # 100% draws one Graphviz point as 4/3 CSS px: 14-px text for an 11-pt font
+    assert width == pytest.approx(box[2] * 4 / 3, abs=1) and height == pytest.approx(
+        box[3] * 4 / 3, abs=1)
+    assert f'data-w="{width:.2f}" data-h="{height:.2f}"' in page
+    css = re.search(r"#graph svg \{([^}]*)\}", page).group(1)
+    assert "width" not in css and "max-" not in css  # nothing shrinks it to the window
+    for control in ('id="zoomin"', 'id="zoomout"', 'id="fit"', 'id="actual"', 'id="view"',
+                    '"wheel"', '"pointermove"', "ArrowRight", "Home", "End"):
+        assert control in page, control
+
+
 def test_frames_forward_then_backward(neuron_page):
     _, page = neuron_page
     fr = frames(page)

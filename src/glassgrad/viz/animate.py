@@ -11,17 +11,16 @@ Frames, for a graph with N drawn nodes of which G receive a gradient::
 The picture is drawn once, by ``draw_graph`` with every value and gradient, so the layout
 never moves. Its SVG is put inline in the page, and every value and gradient in it is tagged
 with the frame that reveals it (``data-show``); a few lines of JavaScript hide what is not
-revealed yet. The node and edges of the current step are highlighted, and a caption says what
-happened (``forward: n = x0*w0 + x1*w1 + w2 = 4.00 + (-3.00) = 1.00``). Captions of the
-backward pass come from ``viz.steps.backprop_steps``. The page loads nothing: no network, no
-fonts, no scripts from elsewhere. ``file.html#step=5`` opens at frame 5.
+revealed yet. The node and edges of the current step are highlighted, and a caption says
+what happened (``forward: n = x0*w0 + x1*w1 + w2 = 4.00 + (-3.00) = 1.00``). Captions of the
+backward pass come from ``viz.steps.backprop_steps``. The picture keeps its own size (text
+11-15 px) in a viewport that pans and zooms, and each step scrolls its node into view
+(``viz/_page.py``). The page loads nothing: no network, no fonts, no scripts from elsewhere.
+``file.html#step=5`` opens at frame 5.
 """
 
 from __future__ import annotations
 
-import html
-import json
-import math
 import re
 import xml.etree.ElementTree as ET
 
@@ -30,7 +29,7 @@ import numpy as np
 from ..autograd.graph import retain_grads, toposort
 from ..autograd.value import Value
 from . import format as fmt
-from ._page import HTML
+from ._page import Animation, fill_page, px_size
 from .names import as_factor, names_in, param_names
 from .render import GREY, _is_node, draw_graph
 from .steps import backprop_steps
@@ -43,8 +42,9 @@ _SECTIONS = {"data": "value", "grad": "grad", "numeric": "grad", "check": "grad"
              "d/dv": "grad"}  # row labels of a Tensor node; check rows appear with the grad
 
 
-def animate(root, path, limit=200, **draw_kwargs):
-    """Write a step-through of ``root``'s forward and backward pass to the HTML file ``path``.
+def animate(root, path=None, limit=200, **draw_kwargs):
+    """Step through ``root``'s forward and backward pass in a self-contained HTML page; write
+    it to ``path`` when one is given.
 
     ``root`` is a Value, or a one-element Tensor that requires grad. Gradients: when none
     has been computed yet, ``animate`` runs ``root.backward()`` itself (for Tensors inside
@@ -53,17 +53,24 @@ def animate(root, path, limit=200, **draw_kwargs):
 
     ``draw_kwargs`` go to ``draw_graph`` (``params=model``, ``rankdir="TB"``, ``decimals``,
     ``collapse``, ``max_nodes``...). Captions and the page title call each node by the name
-    drawn in it (``viz.names``) and show numbers with the same ``decimals`` (default 2).
-    Nodes inside collapsed modules or elided runs get no frames. Past ``limit`` drawn nodes
-    ``animate`` refuses: the frames would be too many to step through.
+    drawn in it (``viz.names``) and show numbers with the same ``decimals`` (default 2);
+    arrays of more than 6 elements appear as their shape and statistics. Nodes inside
+    collapsed modules or elided runs get no frames. Past ``limit`` drawn nodes ``animate``
+    refuses: the frames would be too many to step through.
 
-    The page has a slider, previous / next / play buttons and keys (← →, Home, End, space);
-    ``path#step=k`` opens at frame k. Returns ``path``.
+    The page has previous / next / play buttons, a slider and keys (← →, Home, End, space),
+    and shows the graph at its own size (text 11-15 px) in a viewport that pans (drag,
+    wheel) and zooms (buttons, Ctrl + wheel, + - 0 1); each step scrolls its node into view.
+    ``path#step=k`` opens at frame k.
+
+    Returns an ``Animation``: a ``str``, the path written (as before), or with no ``path``
+    the page itself. In Jupyter it displays itself: the page inline, in an iframe.
     """
     page = animation_html(root, limit=limit, **draw_kwargs)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(page)
-    return str(path)
+    if path is not None:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(page)
+    return Animation(page, path)
 
 
 def animation_html(root, limit=200, **draw_kwargs):
@@ -103,7 +110,7 @@ def animation_html(root, limit=200, **draw_kwargs):
     forward = len(drawn)
     for k, f in enumerate(frames):
         f["counter"] = _counter(k, forward, len(frames) - 1 - forward)
-    return _page(*_tag(svg, order, shows, names), frames, names[-1])
+    return fill_page(*_tag(svg, order, shows, names), frames, names[-1])
 
 
 # ----------------------------------------------------------------------------- gradients
@@ -192,6 +199,14 @@ class _Captions:
     def num(self, v):
         return _short(v, self.prec)
 
+    def brief(self, v):
+        """A factor of a caption's upstream × local: its value, or for an array of more
+        than 6 elements only its shape (``(5, 8) array``; the detail line has its stats),
+        so that the caption stays about one line."""
+        if np.size(v) > 6:
+            return f"{fmt.shape_text(np.shape(v))} array"
+        return self.num(v)
+
     def d(self, i):
         return f"d{_wrap(self.root)}/d{_wrap(self.names[i])}"
 
@@ -274,7 +289,7 @@ class _Captions:
                 parts.append(f"{where}: {local}, with upstream {self.d(c)} = {self.num(up)}, "
                              f"gives {self.num(down)}")
             else:
-                terms.append(f"{_factor(self.num(up))} × {_factor(self.num(local))}")
+                terms.append(f"{_factor(self.brief(up))} × {_factor(self.brief(local))}")
                 rule = s.rules[k] if k < len(s.rules) else ""
                 rule = f"{rule} = " if rule and not _is_number(rule) else ""
                 parts.append(f"{where}: upstream {self.d(c)} = {self.num(up)}, local "
@@ -316,7 +331,8 @@ def _drawn(source):
 def _tag(svg, order, shows, shown):
     """The SVG with each value and gradient tagged ``data-show="frame"`` and every node and
     edge tagged ``data-k`` (``n3``, ``o3``, ``n2-o3``), as text to put inline in HTML, and its
-    width in pixels. ``shown[i]``: the name drawn in node i ("" for none)."""
+    width and height in CSS px at 100% (Graphviz's points, 4/3 px each). ``shown[i]``: the
+    name drawn in node i ("" for none)."""
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", XLINK_NS)
     tree = ET.fromstring(svg)
@@ -331,11 +347,14 @@ def _tag(svg, order, shows, shown):
         if m and int(m.group(1)) in shows:
             i = int(m.group(1))
             _tag_node(g, order[i], shown[i], *shows[i], q)
-    width = _px(tree.attrib.pop("width", "")) or 1200
-    tree.attrib.pop("height", None)  # the viewBox keeps the proportions
+    box = [float(v) for v in tree.get("viewBox", "0 0 0 0").split()][2:]
+    width = px_size(tree.get("width", "")) or box[0] * 4 / 3 or 1200.0
+    height = px_size(tree.get("height", "")) or box[1] * 4 / 3 or 800.0
+    tree.set("width", f"{width:.2f}")  # its size at 100%, in CSS px; the page zooms it
+    tree.set("height", f"{height:.2f}")
     text = ET.tostring(tree, encoding="unicode")
     text = text.replace(f' xmlns="{SVG_NS}"', "").replace(f' xmlns:xlink="{XLINK_NS}"', "")
-    return text, width
+    return text, width, height
 
 
 def _tag_node(g, n, name, vframe, gframe, q):
@@ -362,22 +381,3 @@ def _show(e, frame, kind):
         frame = 1 << 30
     e.set("data-show", str(frame))
     e.set("class", f"gg-{kind}")
-
-
-# ----------------------------------------------------------------------------- the page
-def _px(size):
-    m = re.fullmatch(r"([\d.]+)(pt|px)?", size or "")
-    if not m:
-        return None
-    return float(m.group(1)) * (4 / 3 if m.group(2) == "pt" else 1)
-
-
-def _page(svg, width, frames, root_name):
-    fill = {
-        "TITLE": html.escape(f"glassgrad · {root_name}: forward and backward, step by step"),
-        "MAXW": str(math.ceil(width)),
-        "LAST": str(len(frames) - 1),
-        "SVG": svg,
-        "FRAMES": json.dumps(frames, ensure_ascii=False).replace("<", "\\u003c"),
-    }
-    return re.sub(r"\{\{(\w+)\}\}", lambda m: fill[m.group(1)], HTML)
