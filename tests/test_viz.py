@@ -26,7 +26,7 @@ HAS_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAS_DOT, reason="the Graphviz 'dot' program is not installed")
 
 NODE = re.compile(r"^\s*([nome]\d+) \[(.*)\]$", re.M)
-EDGE = re.compile(r"^\s*(\w+) -> (\w+)$", re.M)
+EDGE = re.compile(r"^\s*(\w+) -> (\w+)(?: \[[^\]]*\])?$", re.M)  # [weight=100]: main path
 
 
 def nodes(src):
@@ -355,7 +355,8 @@ def test_collapse_by_name_and_by_depth():
     assert len(boxes) == 2
     assert all(attr(a, "shape") == "box3d" for a in boxes.values())
     assert "<b>0: Linear(6, 8)</b>" in boxes["m0"] and "2 params" in boxes["m0"]
-    assert "out (4, 8)" in boxes["m0"]
+    assert ">out<" in boxes["m0"] and ">(4, 8)<" in boxes["m0"]
+    assert "0.weight ‖g‖" in boxes["m0"] and "0.bias ‖g‖" in boxes["m0"]
     assert "0.weight" not in src.replace(boxes["m0"], "")
     assert 'label="1: ReLU()"' in src  # not collapsed: still a cluster
     assert ("m0", "o4") in edges(src) and ("n0", "m0") in edges(src)
@@ -392,9 +393,14 @@ def test_module_called_twice():
     loss = model(gg.randn(2, 3)).sum()
     loss.backward()
     src = viz.draw_graph(loss, params=model).source
-    assert src.count("subgraph cluster_") == 2  # both calls of a share its cluster
+    labels = re.findall(r'subgraph cluster_\d+ {\n\t*[^\n]*label="([^"]*)"', src)
+    assert labels == ["a: Linear(3, 3) [call 1]", "b: Linear(3, 3)",
+                      "a: Linear(3, 3) [call 2]"]  # one cluster per call, in time order
+    # a's parameters are shared by its two calls: drawn once, outside both
+    assert src.index("<b>a.weight (3, 3)</b>") < src.index("subgraph cluster_0")
     deep = viz.draw_graph(loss, params=model, depth=1).source
-    assert edges(deep) == [("n0", "m0"), ("m1", "m0"), ("m0", "m1"), ("m0", "o8"),
+    assert edges(deep) == [("n0", "m0"), ("n1", "m0"), ("n2", "m0"), ("m0", "m1"),
+                           ("m1", "m2"), ("n1", "m2"), ("n2", "m2"), ("m2", "o8"),
                            ("o8", "n8")]
 
 

@@ -60,7 +60,7 @@ class Function:
     """Base class of every op. Subclasses define ``forward`` and ``backward`` staticmethods."""
 
     __slots__ = ("saved", "versions", "args", "needs_input_grad", "arg_index", "trace",
-                 "scope", "_node")
+                 "scope", "calls", "_node")
     op = None  # the registry name; custom Functions use the class name
     differentiable = True  # False for ops whose result never needs a gradient
     once_differentiable = False  # True when backward is not itself differentiable
@@ -152,8 +152,10 @@ class Function:
         ctx.needs_input_grad = _interned(tuple(needs))
         ctx.saved = ()
         state = _state.__dict__  # this thread's flags (see graph._State)
-        if state["scope"]:
-            ctx.scope = state["scope"]  # the nn.Module calls this op ran inside
+        scope = state["scope"]
+        if scope:  # the nn.Module calls this op ran inside, and their call numbers
+            ctx.scope = scope
+            ctx.calls = state["calls"]
         check_anomaly = state["anomaly"]
         if check_anomaly:
             ctx.trace = anomaly.user_frame()

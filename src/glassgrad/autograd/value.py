@@ -29,11 +29,13 @@ import operator
 
 import numpy as np
 
-from .graph import toposort
+from .graph import _state, toposort
 
 
 class Value:
-    __slots__ = ("data", "grad", "parents", "op", "label", "__weakref__")
+    # _scope and _calls: the nn.Module calls an op ran inside (as a Tensor op's ctx.scope and
+    # ctx.calls), set only on results made inside a module, so pictures can group them
+    __slots__ = ("data", "grad", "parents", "op", "label", "_scope", "_calls", "__weakref__")
 
     def __init__(self, data, label="", _parents=(), _op="", *, _children=None):
         self.data = _number(data)
@@ -234,6 +236,12 @@ class Value:
 _new = object.__new__
 
 
+# How many nn.Module calls are running, in all threads (nn.Module.__call__ counts them), so
+# that outside modules an op does not pay for reading its thread's scope. The count is only
+# a shortcut: which calls an op ran in is always read from its own thread's state.
+_MODULE_CALLS = [0]
+
+
 def _node(data, parents, op):
     """An op's result: no validation (the data comes from arithmetic on numbers)."""
     v = _new(Value)
@@ -242,6 +250,12 @@ def _node(data, parents, op):
     v.parents = parents
     v.op = op
     v.label = ""
+    if _MODULE_CALLS[0]:  # an nn.Module call is running (nn.scalar's Neuron, Layer, MLP)
+        state = _state.__dict__
+        scope = state["scope"]
+        if scope:  # ... in this thread: the op remembers it
+            v._scope = scope
+            v._calls = state["calls"]
     return v
 
 

@@ -9,6 +9,7 @@ weights move between glassgrad and torch in both directions.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections import OrderedDict, namedtuple
 
@@ -18,6 +19,7 @@ from .. import _device, _dtype
 from ..autograd.graph import _state, no_grad
 from ..autograd.hooks import RemovableHandle
 from ..autograd.tensor import Tensor
+from ..autograd.value import _MODULE_CALLS
 
 
 class Parameter(Tensor):
@@ -44,6 +46,7 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+_CALLS = itertools.count(1)  # numbers every module call, in time order (see __call__)
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
@@ -767,15 +770,23 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward() method")
 
     def __call__(self, *args, **kwargs):
-        # ops created inside remember this call (ctx.scope), so pictures can group them
-        outer = _state.scope
-        _state.scope = (*outer, self)
+        # ops created inside remember the calls they ran in, outermost first: the modules
+        # (ctx.scope) and one number per call (ctx.calls, increasing in time), so pictures
+        # can group them and tell two calls of one module apart
+        state = _state.__dict__  # this thread's flags (see autograd.graph._State)
+        outer = state["scope"]
+        outer_calls = state["calls"] if outer else ()
+        state["scope"] = (*outer, self)
+        state["calls"] = (*outer_calls, next(_CALLS))
+        _MODULE_CALLS[0] += 1  # lets Value ops skip reading the scope outside any call
         try:
             if not self._hooked:
                 return self.forward(*args, **kwargs)
             return self._call_with_hooks(args, kwargs)
         finally:
-            _state.scope = outer
+            _MODULE_CALLS[0] -= 1
+            state["scope"] = outer
+            state["calls"] = outer_calls
 
     def _call_with_hooks(self, args, kwargs):
         """torch's order: forward pre-hooks, backward hooks on the inputs, forward, forward

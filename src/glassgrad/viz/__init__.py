@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from .check import LeafCheck, check_leaves, report
 from .names import node_names
-from .render import GlassDigraph, GraphvizNotFoundError, draw_graph
+from .render import GlassDigraph, GraphvizNotFoundError, PictureTooLargeError, draw_graph
 
 __all__ = ["draw_graph", "GlassDigraph", "GraphvizNotFoundError", "LeafCheck",
-           "check_leaves", "report", "node_names"]
+           "check_leaves", "report", "node_names", "PictureTooLargeError"]
 
 # step-by-step backprop: the steps (viz/steps.py), their table (viz/explain.py) and the
 # formula parser behind ``python -m glassgrad explain`` (viz/expr.py)

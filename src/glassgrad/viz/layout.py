@@ -4,11 +4,14 @@ The graph is walked once with the shared iterative ``toposort``, so any depth is
 node is numbered by its topological position: node ``i`` is drawn as ``n{i}`` (and its op as
 ``o{i}``), which makes the DOT text the same on every run.
 
-- **Clusters.** An op made inside an ``nn.Module`` call remembers the calls it ran in
-  (``ctx.scope``, outermost first). Ops with the same chain of modules share a cluster, and
-  the clusters nest like the modules. A parameter is drawn inside the cluster of the module
-  that owns it. The model itself (the module whose ``named_parameters()`` gave the names) is
-  not drawn as a cluster: it would only frame everything.
+- **Clusters.** An op made inside an ``nn.Module`` call remembers the calls it ran in,
+  outermost first: the modules (``ctx.scope``; ``Value._scope`` in the scalar engine) and a
+  number per call that grows with time (``ctx.calls``). Each call is one cluster, and the
+  clusters nest like the calls. A module called k times gives k clusters labelled with the
+  call's place in time (``cell [call 3]``). A parameter is drawn inside the cluster of the
+  module that owns it, or beside the calls when its module was called more than once. The
+  model itself (the module whose ``named_parameters()`` gave the names) is not drawn as a
+  cluster: it would only frame everything.
 - **Collapsed modules.** A collapsed module (by name, or every module at nesting ``depth``)
   is one box standing for all the nodes inside it.
 - **Elision.** Past ``max_nodes`` drawn nodes, the picture keeps the nodes nearest the output
@@ -23,6 +26,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from ..autograd.graph import toposort_many
+from ..autograd.value import Value
 from .format import module_text
 
 _MAX_MARKERS = 20
@@ -30,10 +34,10 @@ _MAX_MARKERS = 20
 
 @dataclass
 class Cluster:
-    key: tuple  # ids of the modules, outermost first (the model itself left out)
+    key: tuple  # call numbers, outermost first (the model's own call left out)
     module: object
     name: str | None  # dotted name in the model ("0", "encoder.1"); None when unknown
-    label: str  # "0: Linear(6, 8)"
+    label: str  # "0: Linear(6, 8)", "cell: RNNCell(4, 8) [call 3]"
     index: int = 0  # position among the drawn clusters: cluster_{index}
 
 
@@ -99,35 +103,56 @@ def _owner_name(m, names):
     return None
 
 
+def _scope_of(n):
+    """(modules, call numbers) of the module calls that made node ``n``, or None."""
+    if isinstance(n, Value):
+        scope, calls = getattr(n, "_scope", None), getattr(n, "_calls", None)
+    else:
+        ctx = getattr(n, "grad_fn", None)
+        scope, calls = getattr(ctx, "scope", None), getattr(ctx, "calls", None)
+    if not scope:
+        return None
+    return scope, calls if calls is not None else tuple(id(m) for m in scope)
+
+
 class _Clusters:
-    """Turns ctx.scope tuples into cluster keys, registering each cluster on first sight."""
+    """Turns call chains into cluster keys, registering each cluster on first sight."""
 
     def __init__(self, model, modnames, names):
         self.model, self.modnames, self.names = model, modnames, names
         self.by_key = {}
-        self._cache = {}  # id(scope tuple) -> key (scopes live as long as their ctx)
+        self._cache = {}  # id(calls tuple) -> key (the tuples live as long as their nodes)
 
     def name_of(self, m):
         name = self.modnames.get(id(m))
         return _owner_name(m, self.names) if name is None else name
 
-    def key(self, scope):
-        k = self._cache.get(id(scope))
+    def key(self, scope, calls):
+        k = self._cache.get(id(calls))
         if k is not None:
             return k
-        mods = list(scope)
+        mods, key = list(scope), tuple(calls)
         if mods and (mods[0] is self.model or self.name_of(mods[0]) == ""):
-            mods = mods[1:]  # the model itself frames everything: not a cluster
-        key = tuple(id(m) for m in mods)
+            mods, key = mods[1:], key[1:]  # the model itself frames everything: no cluster
         for j, m in enumerate(mods):
             sub = key[: j + 1]
             if sub not in self.by_key:
                 name = self.name_of(m)
                 text = module_text(m)
-                label = f"{name}: {text}" if name else text
-                self.by_key[sub] = Cluster(sub, m, name, label)
-        self._cache[id(scope)] = key
+                self.by_key[sub] = Cluster(sub, m, name, f"{name}: {text}" if name else text)
+        self._cache[id(calls)] = key
         return key
+
+    def number_calls(self):
+        """Label the calls of a module called more than once: ``[call k]``, in time order."""
+        calls = {}
+        for key, c in self.by_key.items():
+            calls.setdefault(id(c.module), []).append(key)
+        for keys in calls.values():
+            if len(keys) > 1:
+                for k, key in enumerate(sorted(keys, key=lambda key: key[-1]), 1):
+                    self.by_key[key].label += f" [call {k}]"
+        return calls
 
 
 def _collapsed_keys(clusters, collapse, depth):
@@ -146,9 +171,10 @@ def _collapsed_keys(clusters, collapse, depth):
         for n in wanted:
             keys.update(by_name[n])
     if depth is not None:
-        if int(depth) < 1:
-            raise ValueError(f"draw_graph: depth must be >= 1 (1 collapses the model's "
-                             f"children into boxes), got {depth!r}")
+        deepest = max(map(len, clusters), default=0)
+        if int(depth) > deepest:
+            raise ValueError(f"draw_graph: depth={depth!r} but module calls in this graph "
+                             f"nest only {deepest} deep (1 collapses the model's children)")
         keys.update(k for k in clusters if len(k) == int(depth))
     return keys
 
@@ -163,33 +189,41 @@ def plan(roots, names, model, group_modules, collapse, depth, max_nodes):
     # ---------------------------------------------------------------- clusters
     paths = [()] * n_nodes
     clusters = {}
+    if (collapse or depth is not None) and not group_modules:
+        raise ValueError("draw_graph: collapse= and depth= need group_modules=True")
+    if depth is not None and int(depth) < 1:
+        raise ValueError(f"draw_graph: depth must be >= 1 (1 collapses the model's children "
+                         f"into boxes), got {depth!r}")
     if group_modules:
-        scopes = []
-        for i, n in enumerate(order):
-            ctx = getattr(n, "grad_fn", None)
-            scope = getattr(ctx, "scope", None) if ctx is not None else None
-            if scope:
-                scopes.append((i, scope))
-        heads = list({id(s[0]): s[0] for _, s in scopes}.values())
+        scopes = [(i, s) for i, s in enumerate(map(_scope_of, order)) if s is not None]
+        heads = list({id(s[0][0]): s[0][0] for _, s in scopes}.values())
         model, modnames = _module_names(model, names, heads)
+        if (collapse or depth is not None) and model is None:
+            what = "collapse=" if collapse else "depth="
+            raise ValueError(f"draw_graph: {what} needs the model, to know its modules by name "
+                             f"and depth: pass params=model (or dict(model.named_parameters()))"
+                             + ("" if scopes else "; also, no op in this graph ran inside an "
+                                "nn.Module call"))
         reg = _Clusters(model, modnames, names)
-        for i, scope in scopes:
-            paths[i] = reg.key(scope)
+        for i, (scope, calls) in scopes:
+            paths[i] = reg.key(scope, calls)
         clusters = reg.by_key
+        if (collapse or depth is not None) and not clusters:
+            raise ValueError("draw_graph: collapse= and depth= fold module calls into boxes, "
+                             "but no op in this graph ran inside a module call of the model")
+        calls = reg.number_calls()
         if names and clusters:  # parameters sit inside the module that owns them
-            by_name = {}
-            for key, c in clusters.items():
+            home = {}  # module name -> the key of its one call, or the calls' common parent
+            for keys in calls.values():
+                c = clusters[keys[0]]
                 if c.name is not None:
-                    by_name.setdefault(c.name, key)
+                    home[c.name] = keys[0] if len(keys) == 1 else _common_prefix(
+                        [k[:-1] for k in keys])
             for i, n in enumerate(order):
                 name = names.get(id(n)) if not parents[i] else None
                 if name is not None:
-                    paths[i] = by_name.get(name.rpartition(".")[0], ())
-    elif collapse or depth is not None:
-        raise ValueError("draw_graph: collapse= and depth= need group_modules=True")
+                    paths[i] = home.get(name.rpartition(".")[0], ())
     collapsed = _collapsed_keys(clusters, collapse, depth) if clusters else set()
-    if not clusters and (collapse or depth is not None):
-        _collapsed_keys({}, collapse, None)  # raises for a name that cannot exist
 
     # ---------------------------------------------------------------- units
     # A unit is what elision keeps or drops: one node (drawn with its op node) or a box.
@@ -243,11 +277,11 @@ def plan(roots, names, model, group_modules, collapse, depth, max_nodes):
                                max_nodes)
 
     # ---------------------------------------------------------------- items and edges
-    box_count = 0
-    for u in range(n_units):  # number the boxes first: a box may feed an earlier one
-        if keep[u] and unit_box[u] is not None:
-            unit_box[u].index = box_count
-            box_count += 1
+    # number the boxes first (a box may feed an earlier one), in time order
+    kept = sorted((unit_box[u] for u in range(n_units) if keep[u] and unit_box[u] is not None),
+                  key=lambda b: b.key)
+    for k, b in enumerate(kept):
+        b.index = k
     items, edges, seen = [], [], set()
 
     def out_id(u):
@@ -322,15 +356,15 @@ def _common_prefix(paths):
 
 
 def _number_clusters(clusters, items):
-    """The clusters that hold something, numbered by first appearance (cluster_0, ...)."""
+    """The clusters that hold something, numbered in time order (cluster_0, ...): a key
+    holds call numbers, so sorted keys put a call before the calls made inside it and
+    before later calls."""
+    keys = {path[:j] for path, _ in items for j in range(1, len(path) + 1)}
     drawn = {}
-    for path, _ in items:
-        for j in range(1, len(path) + 1):
-            key = path[:j]
-            if key not in drawn:
-                c = clusters[key]
-                c.index = len(drawn)
-                drawn[key] = c
+    for key in sorted(keys):
+        c = clusters[key]
+        c.index = len(drawn)
+        drawn[key] = c
     return drawn
 
 
@@ -397,4 +431,57 @@ def _elide(uparents, cost, size, root_units, max_nodes):
             markers[u] = mk
         mk.count += sum(size[u] for u in g)
     return keep, markers
+
+
+class Shape:
+    """The drawn graph's shape, for the layout: ranks counted back from the output (as dot
+    places nodes), the longest path, and the direction that suits it."""
+
+    def __init__(self, p):
+        ids = []
+        for _, item in p.items:
+            if item[0] == "node":
+                i = item[1]
+                ids += [f"o{i}", f"n{i}"] if p.parents[i] else [f"n{i}"]
+            else:
+                ids.append(f"{'m' if item[0] == 'box' else 'e'}{item[1].index}")
+        succ = {v: [] for v in ids}
+        indeg = dict.fromkeys(ids, 0)
+        for a, b in p.edges:
+            succ[a].append(b)
+            indeg[b] += 1
+        order, queue = [], deque(v for v in ids if not indeg[v])  # Kahn: sources first
+        while queue:
+            v = queue.popleft()
+            order.append(v)
+            for w in succ[v]:
+                indeg[w] -= 1
+                if not indeg[w]:
+                    queue.append(w)
+        self.height = height = {}  # longest path to an output, in edges
+        for v in reversed(order):
+            height[v] = 1 + max((height[w] for w in succ[v]), default=-1)
+        self.order, self.succ = order, succ
+        self.depth = 1 + max(height.values(), default=0)
+        per_rank = {}
+        for h in height.values():
+            per_rank[h] = per_rank.get(h, 0) + 1
+        self.width = max(per_rank.values(), default=0)
+
+    def rankdir(self, ratio=2.5, min_depth=8):
+        """``"TB"`` for a deep graph (depth > ratio x width, at least min_depth ranks), else
+        ``"LR"``."""
+        deep = self.depth >= min_depth and self.depth > ratio * self.width
+        return "TB" if deep else "LR"
+
+    def main_path(self):
+        """The dot ids on one longest path from an input to an output."""
+        if not self.order:
+            return set()
+        v = max(self.order, key=self.height.__getitem__)  # the first deepest source
+        path = {v}
+        while self.succ[v]:
+            v = next(w for w in self.succ[v] if self.height[w] == self.height[v] - 1)
+            path.add(v)
+        return path
 

@@ -16,7 +16,15 @@ elided     dashed: ``… N nodes …`` standing for a run of left-out nodes
 
 ``.source`` is plain DOT text and needs no Graphviz install; ``.pipe()``, ``.render()`` and
 Jupyter's inline display need the ``dot`` program and raise :class:`GraphvizNotFoundError`,
-which says how to install it, when it is missing.
+which says how to install it, when it is missing. SVG has no size limit; a bitmap (PNG) past
+Graphviz's 32767 px per side raises :class:`PictureTooLargeError` instead of coming out
+clipped.
+
+The layout follows the graph's shape (``rankdir=None``): left to right for short graphs such
+as one neuron, top to bottom for deep ones such as a many-layer MLP. In pictures of modules
+the longest path from an input to the output is kept straight (one Graphviz ``group`` and
+heavy edges), and each parameter sits on the rank of the op that uses it, so the module
+clusters line up instead of drifting diagonally.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ import numpy as np
 from ..autograd.value import Value
 from . import format as fmt
 from .check import check_leaves
-from .layout import plan
+from .layout import Shape, plan
 from .names import names_in, param_names
 
 FONT = "Helvetica"
@@ -58,6 +66,11 @@ INSTALL_HELP = (
 )
 
 
+BITMAPS = {"png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp", "ico"}
+BITMAP_LIMIT = 32767  # px per side: past it Graphviz's bitmap renderers clip or shrink
+_SURELY_SMALL = 60  # drawn nodes: fewer cannot reach the limit, so no trial layout is run
+
+
 class GraphvizNotFoundError(graphviz.ExecutableNotFound):
     """Rendering a picture needs the Graphviz ``dot`` program; this says how to install it."""
 
@@ -65,20 +78,52 @@ class GraphvizNotFoundError(graphviz.ExecutableNotFound):
         RuntimeError.__init__(self, INSTALL_HELP.format(cause=cause))
 
 
+class PictureTooLargeError(ValueError):
+    """A bitmap of the graph would be larger than Graphviz can draw without clipping."""
+
+
 class GlassDigraph(graphviz.Digraph):
-    """A ``graphviz.Digraph`` whose rendering explains a missing Graphviz install."""
+    """A ``graphviz.Digraph`` whose rendering explains a missing Graphviz install and refuses
+    bitmaps that Graphviz would clip."""
 
-    def pipe(self, *args, **kwargs):
+    def pipe(self, format=None, *args, **kwargs):
         try:
-            return super().pipe(*args, **kwargs)
+            self._check_bitmap(format)
+            return super().pipe(format, *args, **kwargs)
         except graphviz.ExecutableNotFound as e:
             raise GraphvizNotFoundError(e) from e
 
-    def render(self, *args, **kwargs):
+    def render(self, filename=None, *args, **kwargs):
+        out = kwargs.get("outfile")
+        suffix = str(out).rpartition(".")[2] if out is not None and "." in str(out) else None
+        fmt_arg = kwargs.get("format", args[3] if len(args) > 3 else None)
         try:
-            return super().render(*args, **kwargs)
+            self._check_bitmap(fmt_arg or suffix)
+            return super().render(filename, *args, **kwargs)
         except graphviz.ExecutableNotFound as e:
             raise GraphvizNotFoundError(e) from e
+
+    def bitmap_size(self, dpi=None):
+        """(width, height) in pixels of this picture as a bitmap (a layout is run)."""
+        head = super().pipe(format="plain", encoding="utf-8").split("\n", 1)[0].split()
+        dpi = float(dpi or self.graph_attr.get("dpi") or 96)
+        pad = 4 / 72  # Graphviz's default pad, in inches, on each side
+        return tuple(round((float(v) + 2 * pad) * dpi) for v in head[2:4])
+
+    def _check_bitmap(self, format):
+        kind = str(format or self.format or "").split(":")[0].lower()
+        if kind not in BITMAPS or "size" in self.graph_attr:  # size= scales the picture
+            return
+        if sum(1 for line in self.body if " [" in line and "->" not in line) < _SURELY_SMALL:
+            return
+        w, h = self.bitmap_size()
+        if max(w, h) > BITMAP_LIMIT:
+            raise PictureTooLargeError(
+                f"draw_graph: a {kind.upper()} of this graph would be {w} x {h} px, past "
+                f"Graphviz's bitmap limit of {BITMAP_LIMIT} px per side (it would come out "
+                f"clipped or shrunk). Render it as SVG, which has no limit "
+                f"(.pipe(format='svg') or .render(format='svg')), or draw less: collapse "
+                f"modules (depth=1, collapse=[...]) or elide the middle (max_nodes=100)")
 
     def __repr__(self):
         """What a plain-text frontend shows (Jupyter shows the SVG): no memory address."""
@@ -90,8 +135,8 @@ def _is_node(x):
     return hasattr(x, "parents") and hasattr(x, "data") and hasattr(x, "grad")
 
 
-def draw_graph(root, params=None, show_values=True, show_grads=True, show_shapes=True,
-               rankdir="LR", max_nodes=500, group_modules=True, *, collapse=(), depth=None,
+def draw_graph(root, params=None, show_values=True, show_grads=True, show_shapes=None,
+               rankdir=None, max_nodes=500, group_modules=True, *, collapse=(), depth=None,
                show_saved=False, sparklines=True, decimals=2, check=False, fn=None,
                tol=1e-3, eps=1e-6, seed=0, precision=None):
     """Draw the graph that computed ``root`` (a Tensor or a Value, or a list of them).
@@ -107,16 +152,24 @@ def draw_graph(root, params=None, show_values=True, show_grads=True, show_shapes
             most 12 elements are shown in full, bigger ones as mean, std, min, max and a
             histogram sparkline (``sparklines=False`` leaves it out). Gradients appear when
             the node has one: leaves after backward, intermediates when backward ran inside
-            ``glassgrad.autograd.retain_grads()``.
-        rankdir: ``"LR"`` (inputs on the left) or ``"TB"`` (inputs on top).
+            ``glassgrad.autograd.retain_grads()``. Shapes are shown for Tensors (a Value is
+            a number: ``show_shapes=True`` on a Value graph is an error).
+        rankdir: ``None`` chooses by the graph's shape: ``"TB"`` (inputs on top) when the
+            longest path is more than 2.5 times the widest rank and at least 8 ranks long,
+            else ``"LR"`` (inputs on the left). ``"LR"``, ``"RL"``, ``"TB"`` or ``"BT"``
+            force a direction.
         max_nodes: past this many drawn nodes, runs of nodes between the inputs and the
             output are replaced by ``… N nodes …`` markers.
         group_modules: draw the ops of each ``nn.Module`` call inside a labelled cluster
-            (``0: Linear(6, 8)``), nested like the modules.
-        collapse: module names (``["0", "2"]``) whose calls are drawn as single boxes.
+            (``0: Linear(6, 8)``), nested like the modules; a module called k times gives
+            k clusters (``cell [call 2]``), in time order. Works for ``nn.scalar`` models too.
+        collapse: module names (``["0", "2"]``) whose calls are drawn as single boxes. A box
+            shows its output (shape, statistics, gradient) and each parameter's gradient
+            norm (``0.weight ‖g‖ 1.2e-02``), so vanishing gradients show layer by layer.
         depth: collapse every module at this nesting depth (1: the model's children).
+            ``collapse`` and ``depth`` need the model (``params=model``).
         show_saved: list what each op saved for backward (``freed`` after a backward
-            without ``retain_graph``).
+            without ``retain_graph``). Tensor graphs only: Value ops save nothing.
         decimals: decimals shown (``0.73``); tiny and huge numbers use ``1.2e-05``.
             ``precision`` is its older name.
         check: annotate every drawn leaf with a central-difference gradient and its relative
@@ -129,18 +182,32 @@ def draw_graph(root, params=None, show_values=True, show_grads=True, show_shapes
         ``.pipe(format="svg")`` and ``.render()`` make images, and Jupyter shows it inline.
         ``.names`` maps each node's topological position to its name, and with ``check``,
         ``.checks`` lists the checked leaves (``viz.check.report(g.checks)`` prints them).
+        A bitmap (``format="png"``) that would pass Graphviz's 32767 px per side raises
+        ``PictureTooLargeError`` (a ValueError) that suggests SVG instead.
     """
     roots = list(root) if isinstance(root, (list, tuple)) else [root]
     if not roots or not all(_is_node(r) for r in roots):
         bad = next((r for r in roots if not _is_node(r)), None)
         raise TypeError(f"draw_graph: root must be a Tensor or a Value (or a list of them), "
                         f"got {type(bad).__name__ if roots else 'an empty list'}")
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    if rankdir not in (None, "LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB', 'BT' or None (chosen "
+                         f"by the graph's shape), got {rankdir!r}")
     if int(max_nodes) < 3:
         raise ValueError(f"draw_graph: max_nodes must be at least 3, got {max_nodes!r}")
     if check and len(roots) != 1:
         raise ValueError("draw_graph: check=True needs a single root")
+    if fn is not None and not check:
+        raise ValueError("draw_graph: fn= is the function check=True replays; pass check=True "
+                         "with it, or leave fn out")
+    values_only = all(isinstance(r, Value) for r in roots)
+    if values_only and show_shapes:
+        raise ValueError("draw_graph: show_shapes=True, but this is a Value graph: a Value is "
+                         "one number and has no shape (shapes are drawn for Tensors)")
+    if values_only and show_saved:
+        raise ValueError("draw_graph: show_saved=True, but Value ops save nothing for backward "
+                         "(their local derivatives are computed from data when backward runs)")
+    show_shapes = not values_only if show_shapes is None else bool(show_shapes)
     model, names = param_names(params)
     p = plan(roots, names, model, group_modules, collapse, depth, int(max_nodes))
     p.display = names_in(p.order, names)
@@ -153,22 +220,29 @@ def draw_graph(root, params=None, show_values=True, show_grads=True, show_shapes
                               eps=eps, tol=tol, seed=seed,
                               names=[p.display[id(n)] for n in p.order])
 
+    shape = Shape(p)
     g = GlassDigraph(
         name="glassgrad",
-        graph_attr={"rankdir": rankdir, "fontname": FONT, "nodesep": "0.25",
-                    "ranksep": "0.35"},
+        graph_attr={"rankdir": rankdir or shape.rankdir(), "fontname": FONT,
+                    "nodesep": "0.25", "ranksep": "0.35"},
         node_attr={"fontname": FONT, "fontsize": "11", "shape": "box", "style": "filled"},
         edge_attr={"color": GREY, "arrowsize": "0.7"},
     )
     opts = _Opts(show_values, show_grads, show_shapes, show_saved, sparklines, decimals)
+    if p.clusters or any(item[0] == "box" for _, item in p.items):
+        opts.main = shape.main_path()  # module clusters would drift apart diagonally
     by_path, children = {}, {}
     for path, item in p.items:
         by_path.setdefault(path, []).append(item)
         for j in range(1, len(path) + 1):
             children.setdefault(path[: j - 1], {}).setdefault(path[:j], None)
+    opts.beside = _params_beside_ops(p)
     _emit(g, (), p, by_path, children, opts, checks)
     for src, dst in p.edges:
-        g.edge(src, dst)
+        if src in opts.main and dst in opts.main:
+            g.edge(src, dst, weight="100")  # with group=main: keeps the longest path straight
+        else:
+            g.edge(src, dst)
     g.names = {i: p.display[id(n)] for i, n in enumerate(p.order)}  # dot id n{i} -> name
     g.checks = [checks[i] for i in sorted(checks)]
     return g
@@ -178,6 +252,32 @@ class _Opts:
     def __init__(self, values, grads, shapes, saved, sparklines, decimals):
         self.values, self.grads, self.shapes = values, grads, shapes
         self.saved, self.sparklines, self.precision = saved, sparklines, decimals
+        self.main = set()  # dot ids on the longest path: drawn in one straight group
+        self.beside = {}  # cluster path -> [[op id, parameter ids...]]: drawn on one rank
+
+    def group(self, attrs, dot_id):
+        if dot_id in self.main:
+            attrs["group"] = "main"
+        return attrs
+
+
+def _params_beside_ops(p):
+    """Each parameter drawn in a cluster goes on the rank of the op that uses it (beside
+    it, not above it), so a module's cluster spans only its own ops' ranks and the next
+    module's cluster can sit right below it instead of being pushed aside."""
+    path_of = {item[1]: path for path, item in p.items if item[0] == "node"}
+    rows, seen = {}, set()
+    for src, dst in p.edges:
+        if src[0] != "n" or dst[0] != "o" or src in seen:
+            continue
+        i, j = int(src[1:]), int(dst[1:])
+        path = path_of.get(i)
+        if isinstance(p.order[i], Value):  # dot loses flat edges at record nodes
+            continue
+        if path and not p.parents[i] and id(p.order[i]) in p.names and path_of[j] == path:
+            seen.add(src)
+            rows.setdefault(path, {}).setdefault(dst, [dst]).append(src)
+    return {path: list(r.values()) for path, r in rows.items()}
 
 
 def _drawn_leaves(p):
@@ -204,8 +304,14 @@ def _emit(g, path, p, by_path, children, opts, checks):
         else:
             mk = item[1]
             noun = "node" if mk.count == 1 else "nodes"
-            g.node(f"e{mk.index}", f"… {mk.count} {noun} …", **STYLES["elided"])
-    for sub in children.get(path, {}):
+            g.node(f"e{mk.index}", f"… {mk.count} {noun} …",
+                   **opts.group(dict(STYLES["elided"]), f"e{mk.index}"))
+    for ids in opts.beside.get(path, ()):
+        with g.subgraph() as s:
+            s.attr(rank="same")
+            for dot_id in ids:
+                s.node(dot_id)
+    for sub in sorted(children.get(path, {})):  # in time order
         c = p.clusters[sub]
         with g.subgraph(name=f"cluster_{c.index}") as s:
             s.attr(label=c.label, labeljust="l", style="rounded,filled", color="#a5b4fc",
@@ -241,13 +347,14 @@ def _node(g, i, p, opts, checks):
         attrs["penwidth"] = "2"
         if not res.ok:
             attrs["fillcolor"] = BAD_FILL
+    opts.group(attrs, f"n{i}")
     if isinstance(n, Value):
         attrs["shape"] = "record"
         g.node(f"n{i}", _value_record(n, p, opts, res), **attrs)
     else:
         g.node(f"n{i}", _tensor_label(n, p, opts, res), **attrs)
     if p.parents[i]:
-        g.node(f"o{i}", _op_label(n, p, opts), **STYLES["op"])
+        g.node(f"o{i}", _op_label(n, p, opts), **opts.group(dict(STYLES["op"]), f"o{i}"))
 
 
 # ------------------------------------------------------------------------ Value nodes
@@ -351,27 +458,74 @@ def _saved_text(s, n, p):
 
 
 # ------------------------------------------------------------------------ collapsed modules
+_MAX_PARAM_LINES = 6
+
+
 def _box(g, b, p, opts, checks):
+    """A collapsed module call: its name, its outputs (shape, statistics, gradient) and the
+    gradient norm of each parameter inside it."""
     c = p.modules[b.key]
-    ops = sum(1 for i in b.members if p.parents[i])
-    params = sum(1 for i in b.members if not p.parents[i])
-    lines = [f"<b>{fmt.esc(c.label)}</b>",
-             fmt.esc(f"{ops} op{'s' if ops != 1 else ''} · {params} "
-                     f"param{'s' if params != 1 else ''}")]
-    if opts.shapes:
-        for i in b.outputs[:3]:
-            lines.append(fmt.esc(f"out {fmt.shape_text(p.order[i]._data.shape)}"))
+    leaves = [i for i in b.members if not p.parents[i]]
+    ops = len(b.members) - len(leaves)
+    count = (f"{ops} op{'s' if ops != 1 else ''} · {len(leaves)} "
+             f"param{'s' if len(leaves) != 1 else ''}")
+    rows = [f'<tr><td colspan="2" align="left"><b>{fmt.esc(c.label)}</b></td></tr>',
+            f'<tr><td colspan="2" align="left"><font color="{GREY}">{fmt.esc(count)}'
+            f'</font></td></tr>']
+    outs = [p.order[i] for i in b.outputs]
+    if outs and isinstance(outs[0], Value):  # a scalar module's outputs, as one array
+        rows.extend(_out_rows(np.array([o._data for o in outs]),
+                              np.array([o.grad for o in outs]), len(outs), opts))
+    else:
+        for o in outs[:3]:
+            grad = getattr(o.grad, "_data", o.grad)
+            rows.extend(_out_rows(o._data, grad, None, opts))
+    rank = {pid: k for k, pid in enumerate(p.names)}  # named_parameters() order
+    leaves.sort(key=lambda i: rank.get(id(p.order[i]), len(rank)))
+    norms = [_grad_norm_line(p.order[i], p) for i in leaves]
+    if opts.grads and norms:
+        if len(norms) > _MAX_PARAM_LINES:
+            total = np.sqrt(sum(_grad_sq(p.order[i]) for i in leaves))
+            norms = [*norms[: _MAX_PARAM_LINES - 2], f"… {len(norms) - _MAX_PARAM_LINES + 2} "
+                     f"more", f"all {len(leaves)} ‖g‖ {fmt.sci(total)}"]
+        rows.append(_row("params", norms))
     attrs = dict(STYLES["module"])
     results = [checks[i] for i in b.members if i in checks]
     if results:
         bad = [i for i in b.members if i in checks and not checks[i].ok]
         if bad:
             worst = max(checks[i].rel_err for i in bad)
-            lines.append(f'<font color="{BAD_LINE}">✗ {fmt.esc(_name(p.order[bad[0]], p))} '
-                         f'rel err {fmt.sci(worst)}</font>')
+            rows.append(_row("check", [f"✗ {_name(p.order[bad[0]], p)} rel err "
+                                       f"{fmt.sci(worst)}"], BAD_FILL))
             attrs.update(color=BAD_LINE, fillcolor=BAD_FILL, penwidth="2")
         else:
-            lines.append(f'<font color="{OK_LINE}">✓ {len(results)} leaves checked</font>')
+            rows.append(_row("check", [f"✓ {len(results)} leaves checked"], OK_FILL))
             attrs.update(color=OK_LINE, penwidth="2")
-    g.node(f"m{b.index}", "<" + "<br/>".join(lines) + ">", **attrs)
+    opts.group(attrs, f"m{b.index}")
+    g.node(f"m{b.index}", '<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
+           + "".join(rows) + "</table>>", **attrs)
 
+
+def _out_rows(data, grad, count, opts):
+    """Rows for one output of a box: ``out (4, 8)``, its data and its gradient."""
+    prec, spark = opts.precision, opts.sparklines
+    what = (f"{count} value{'s' if count != 1 else ''}" if count is not None
+            else fmt.shape_text(np.shape(data)) if opts.shapes else "")
+    rows = [_row("out", [what])] if what else []
+    if opts.values:
+        rows.append(_row("data", fmt.summary_lines(np.asarray(data), prec, spark)))
+    if opts.grads and grad is not None:
+        rows.append(_row("grad", fmt.summary_lines(np.asarray(grad), prec, spark)))
+    return rows
+
+
+def _grad_sq(n):
+    g = getattr(n.grad, "_data", n.grad)
+    return 0.0 if g is None else float(np.sum(np.square(np.asarray(g, dtype=float))))
+
+
+def _grad_norm_line(n, p):
+    """``0.weight ‖g‖ 1.2e-02``: the 2-norm of a parameter's gradient (— before backward)."""
+    g = getattr(n.grad, "_data", n.grad)
+    norm = "—" if g is None else fmt.sci(np.sqrt(_grad_sq(n)))
+    return f"{_name(n, p)} ‖g‖ {norm}"
