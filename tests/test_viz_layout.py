@@ -293,6 +293,11 @@ def test_options_that_do_not_apply_are_errors():
     y = (gg.randn(3, 2) @ lin.weight.T).sum()
     with pytest.raises(ValueError, match=r"no op in this graph ran inside a module call"):
         viz.draw_graph(y, params=lin, depth=1)
+    with pytest.raises(ValueError, match=r"tol, seed set the numeric check.*check=True"):
+        viz.draw_graph(loss, tol=1e-2, seed=3)
+    with pytest.raises(ValueError, match=r"sparklines=True.*Value graph"):
+        viz.draw_graph(neuron(), sparklines=True)
+    assert viz.draw_graph(neuron(), sparklines=False).source  # saying no is fine
     assert "(4, 16)" in viz.draw_graph(loss, params=model).source  # shapes by default
     assert "{ w0 | data 2.00 | grad -0.20 }" in viz.draw_graph(neuron()).source
 

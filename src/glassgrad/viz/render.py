@@ -137,8 +137,8 @@ def _is_node(x):
 
 def draw_graph(root, params=None, show_values=True, show_grads=True, show_shapes=None,
                rankdir=None, max_nodes=500, group_modules=True, *, collapse=(), depth=None,
-               show_saved=False, sparklines=True, decimals=2, check=False, fn=None,
-               tol=1e-3, eps=1e-6, seed=0, precision=None):
+               show_saved=False, sparklines=None, decimals=2, check=False, fn=None,
+               tol=None, eps=None, seed=None, precision=None):
     """Draw the graph that computed ``root`` (a Tensor or a Value, or a list of them).
 
     Every node is drawn with its name (``viz.names``): its label, else its parameter name,
@@ -150,10 +150,11 @@ def draw_graph(root, params=None, show_values=True, show_grads=True, show_shapes
             ``named_modules()`` are used) or ``dict(model.named_parameters())``.
         show_values / show_grads / show_shapes: what the value nodes show. Tensors with at
             most 12 elements are shown in full, bigger ones as mean, std, min, max and a
-            histogram sparkline (``sparklines=False`` leaves it out). Gradients appear when
-            the node has one: leaves after backward, intermediates when backward ran inside
-            ``glassgrad.autograd.retain_grads()``. Shapes are shown for Tensors (a Value is
-            a number: ``show_shapes=True`` on a Value graph is an error).
+            histogram sparkline (``sparklines=False`` leaves it out; Value graphs have none).
+            Gradients appear when the node has one: leaves after backward, intermediates
+            when backward ran inside ``glassgrad.autograd.retain_grads()``. Shapes are shown
+            for Tensors (a Value is a number: ``show_shapes=True`` on a Value graph is an
+            error).
         rankdir: ``None`` chooses by the graph's shape: ``"TB"`` (inputs on top) when the
             longest path is more than 2.5 times the widest rank and at least 8 ranks long,
             else ``"LR"`` (inputs on the left). ``"LR"``, ``"RL"``, ``"TB"`` or ``"BT"``
@@ -200,6 +201,13 @@ def draw_graph(root, params=None, show_values=True, show_grads=True, show_shapes
     if fn is not None and not check:
         raise ValueError("draw_graph: fn= is the function check=True replays; pass check=True "
                          "with it, or leave fn out")
+    given = [k for k, v in (("tol", tol), ("eps", eps), ("seed", seed)) if v is not None]
+    if given and not check:
+        raise ValueError(f"draw_graph: {', '.join(given)} set the numeric check, which runs "
+                         "only with check=True")
+    tol = 1e-3 if tol is None else tol
+    eps = 1e-6 if eps is None else eps
+    seed = 0 if seed is None else seed
     values_only = all(isinstance(r, Value) for r in roots)
     if values_only and show_shapes:
         raise ValueError("draw_graph: show_shapes=True, but this is a Value graph: a Value is "
@@ -207,7 +215,11 @@ def draw_graph(root, params=None, show_values=True, show_grads=True, show_shapes
     if values_only and show_saved:
         raise ValueError("draw_graph: show_saved=True, but Value ops save nothing for backward "
                          "(their local derivatives are computed from data when backward runs)")
+    if values_only and sparklines:
+        raise ValueError("draw_graph: sparklines=True, but this is a Value graph: sparklines "
+                         "are histograms of a Tensor's elements")
     show_shapes = not values_only if show_shapes is None else bool(show_shapes)
+    sparklines = not values_only if sparklines is None else bool(sparklines)
     model, names = param_names(params)
     p = plan(roots, names, model, group_modules, collapse, depth, int(max_nodes))
     p.display = names_in(p.order, names)
