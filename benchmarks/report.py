@@ -54,7 +54,7 @@ def _rows(g):
 def console_group(g):
     head = ["framework", "median", "min", "max", "n", "glassgrad/peer", "notes"]
     rows = list(_rows(g))
-    widths = [max(len(head[i]), *(len(r[i]) for r in rows)) for i in range(6)]
+    widths = [max([len(head[i])] + [len(r[i]) for r in rows]) for i in range(6)]  # rows may be []
     lines = [f"== {g['title']}  [{g['unit']}]"]
 
     def line(r):

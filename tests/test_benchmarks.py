@@ -84,6 +84,8 @@ def test_targets_are_evaluated(smoke):
 def test_first_losses_agree_across_frameworks(smoke, key):
     (g,) = [g for g in smoke[0]["groups"] if g["key"] == key]
     losses = {n: r["first_loss"] for n, r in g["results"].items()}
+    if len(losses) < 2 and "torch" in smoke[0]["meta"]["missing_peers"]:
+        pytest.skip(f"{key} compares glassgrad with torch only, and torch is not installed")
     assert len(losses) >= 2
     ref = losses["glassgrad"]
     for name, loss in losses.items():
