@@ -122,6 +122,7 @@ class _State(threading.local):
         self.anomaly = False
         self.retain_grads = False
         self.scope = ()  # the nn.Module calls in progress, outermost first
+        self.calls = ()  # their call numbers (nn.Module.__call__), beside scope
 
 
 _state = _State()

@@ -774,8 +774,7 @@ class Module:
         # (ctx.scope) and one number per call (ctx.calls, increasing in time), so pictures
         # can group them and tell two calls of one module apart
         state = _state.__dict__  # this thread's flags (see autograd.graph._State)
-        outer = state["scope"]
-        outer_calls = state["calls"] if outer else ()
+        outer, outer_calls = state["scope"], state["calls"]
         state["scope"] = (*outer, self)
         state["calls"] = (*outer_calls, next(_CALLS))
         _MODULE_CALLS[0] += 1  # lets Value ops skip reading the scope outside any call

@@ -120,6 +120,8 @@ def _one_where(mask, f):
     f *= ~mask
     f += mask
     return f
+
+
 def _outside(x, lambd):
     """not (-lambd <= x <= lambd): torch's mask for the shrinks (NaN counts as outside)."""
     inside = x >= -lambd
