@@ -3,7 +3,6 @@
 
 import json
 import re
-import shutil
 import struct
 import subprocess
 
@@ -14,13 +13,10 @@ import glassgrad as gg
 from glassgrad import Value, viz
 from glassgrad.autograd.graph import retain_grads
 from glassgrad.viz.animate import animation_html
+from needs import CHROMIUM, needs_chromium, needs_dot
 from viz_helpers import headless_flags, mlp_graph, neuron_graph, screenshot
 
-HAS_DOT = shutil.which("dot") is not None
-CHROMIUM = next((shutil.which(b) for b in ("chromium", "chromium-browser") if shutil.which(b)),
-                None)
-pytestmark = pytest.mark.skipif(not HAS_DOT, reason="the Graphviz 'dot' program is not installed")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+pytestmark = needs_dot
 
 TAG = re.compile(r'<text\b[^>]*\bdata-show="(\d+)"[^>]*>', re.S)
 

@@ -36,11 +36,11 @@ from glassgrad.data import (
     train_val_split,
     write_idx,
 )
+from needs import FASHION_DIR, needs_debian_fashion_mnist
 from torch_ref import torch
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 MNIST_DIR = SHARED / "mnist"
-FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 needs_mnist = pytest.mark.skipif(not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists(),
@@ -205,8 +205,7 @@ def test_load_mnist_via_env(clean_env, monkeypatch, env):
     assert np.array_equal(load_mnist(split="t10k")[1], y)
 
 
-@pytest.mark.skipif(not FASHION_DIR.is_dir(), reason=f"{FASHION_DIR} absent "
-                    "(apt-get install dataset-fashion-mnist)")
+@needs_debian_fashion_mnist
 def test_load_fashion_mnist_from_debian(clean_env):
     x, y = load_fashion_mnist(train=False)
     assert (x.shape, x.dtype) == ((10000, 28, 28), np.uint8)

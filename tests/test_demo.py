@@ -5,15 +5,13 @@ page, the MLP picture grouped by module, and what happens without Graphviz. The 
 
 import html
 import re
-import shutil
 
 import numpy as np
 import pytest
 
 import glassgrad as gg
 from glassgrad import demo, nn, viz
-
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
+from needs import needs_dot
 
 
 def small_mlp_batch():

@@ -4,17 +4,17 @@ pictures match what the code gives now."""
 
 import importlib.util
 import re
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
+from needs import needs_dot
+
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
 
-pytestmark = pytest.mark.skipif(shutil.which("dot") is None,
-                                reason="the Graphviz 'dot' program is not installed")
+pytestmark = needs_dot
 
 
 def _load_build():

@@ -4,7 +4,8 @@ quick mode (GLASSGRAD_QUICK=1), from notebooks/ as JupyterLab runs it.
 One execution per notebook checks everything: no cell raises, nothing is written under
 notebooks/ or docs/, nothing goes to stderr, and no output shows an object address. A notebook
 lists the data sets it needs in its metadata (``"glassgrad": {"needs": ["mnist"]}``); it is
-skipped, with the reason, where they cannot be found (MNIST comes from ../shared/data here).
+skipped, with the reason, where they cannot be found (MNIST comes from ../shared/data here),
+and so is a notebook that draws graphs where Graphviz's dot is missing.
 """
 
 import os
@@ -12,6 +13,8 @@ import pathlib
 import subprocess
 
 import pytest
+
+from needs import DOT
 
 nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed")
 nbclient = pytest.importorskip("nbclient", reason="nbclient is not installed")
@@ -70,6 +73,10 @@ def test_notebook_runs_quickly_and_cleanly(path, monkeypatch):
         reason = _missing(need)
         if reason:
             pytest.skip(f"{path.name}: {reason}")
+    source = "".join(c.source for c in nb.cells if c.cell_type == "code")
+    if DOT is None and ("draw_graph" in source or "animate(" in source):
+        pytest.skip(f"{path.name} draws graphs and Graphviz's dot program is not on PATH "
+                    "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz)")
     monkeypatch.setenv("GLASSGRAD_QUICK", "1")
     before = _git_status("notebooks", "docs")
     # raises CellExecutionError, naming the cell and its traceback, on any error

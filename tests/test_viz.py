@@ -7,7 +7,6 @@ regenerate them with ``GLASSGRAD_REGEN_VIZ=1 pytest tests/test_viz.py`` and revi
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import graphviz
@@ -19,10 +18,10 @@ import glassgrad.nn as nn
 from glassgrad import Value, viz
 from glassgrad.nn import functional as F
 from glassgrad.viz import format as fmt
+from needs import DOT, needs_dot
 
 DATA = Path(__file__).parent / "data" / "viz"
-HAS_DOT = shutil.which("dot") is not None
-needs_dot = pytest.mark.skipif(not HAS_DOT, reason="the Graphviz 'dot' program is not installed")
+HAS_DOT = DOT is not None
 
 NODE = re.compile(r"^\s*([nome]\d+) \[(.*)\]$", re.M)
 EDGE = re.compile(r"^\s*(\w+) -> (\w+)(?: \[[^\]]*\])?$", re.M)  # [weight=100]: main path

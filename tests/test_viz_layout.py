@@ -4,7 +4,6 @@ module call, module clusters for the scalar engine's models, bitmaps within Grap
 limits, and clear errors for options that do not apply."""
 
 import re
-import shutil
 import threading
 
 import numpy as np
@@ -17,9 +16,9 @@ from glassgrad.nn import functional as F
 from glassgrad.nn.scalar import MLP
 from glassgrad.viz import format as fmt
 from glassgrad.viz.render import BITMAP_LIMIT, PictureTooLargeError
+from needs import DOT, needs_dot
 
-HAS_DOT = shutil.which("dot") is not None
-needs_dot = pytest.mark.skipif(not HAS_DOT, reason="the Graphviz 'dot' program is not installed")
+HAS_DOT = DOT is not None
 
 NODE = re.compile(r"^\s*([nome]\d+) \[(.*)\]$", re.M)
 EDGE = re.compile(r"^\s*(\w+) -> (\w+)(?: \[(.*)\])?$", re.M)

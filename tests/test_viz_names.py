@@ -4,7 +4,6 @@ the check report; the decimals= option; the scalar local rules; explain on Tenso
 
 import html
 import re
-import shutil
 
 import pytest
 
@@ -15,9 +14,9 @@ from glassgrad.nn import functional as F
 from glassgrad.viz.animate import animation_html
 from glassgrad.viz.check import report
 from glassgrad.viz.names import MAX_EXPR, as_factor, node_names
+from needs import DOT, needs_dot
 
-HAS_DOT = shutil.which("dot") is not None
-needs_dot = pytest.mark.skipif(not HAS_DOT, reason="the Graphviz 'dot' program is not installed")
+HAS_DOT = DOT is not None
 
 NODE = re.compile(r"^\s*(n\d+) \[label=(.*)$", re.M)
 

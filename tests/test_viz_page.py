@@ -6,7 +6,6 @@ with its node in view, for the scalar neuron and for a Tensor MLP; and in Jupyte
 import html
 import json
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -14,13 +13,10 @@ import pytest
 import glassgrad as gg
 import glassgrad.functional as F
 from glassgrad import Value, nn, viz
+from needs import CHROMIUM, needs_chromium, needs_dot
 from viz_helpers import headless_flags
 
-pytestmark = pytest.mark.skipif(shutil.which("dot") is None,
-                                reason="the Graphviz 'dot' program is not installed")
-CHROMIUM = next((shutil.which(b) for b in ("chromium", "chromium-browser") if shutil.which(b)),
-                None)
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+pytestmark = needs_dot
 
 
 def neuron():
