@@ -6,6 +6,7 @@ import io
 import json
 import os
 import pickle
+import stat
 import struct
 import threading
 import tracemalloc
@@ -446,3 +447,16 @@ def test_gzip_members_trailing_garbage_and_truncation(tmp_path):
         (tmp_path / "cut.gz").write_bytes(gzip.compress(raw)[:n])
         with pytest.raises(IDXError, match="cut.gz"):
             read_idx(tmp_path / "cut.gz")
+
+
+def test_saved_files_get_the_umask_mode_not_mkstemps_0600(tmp_path):
+    """A checkpoint is readable as any new file would be (mkstemp and safetensors give 0600)."""
+    old = os.umask(0o022)
+    try:
+        gg.save({"w": gg.ones(2)}, tmp_path / "a.safetensors")
+        os.umask(0o077)
+        gg.save({"w": gg.ones(2)}, tmp_path / "b.safetensors")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.safetensors").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "b.safetensors").stat().st_mode) == 0o600

@@ -15,8 +15,8 @@ QUICK = {"limit": 600, "batch_size": 32, "progress": False, "hidden": [32]}
 
 def test_cli_run_on_embedded_digits_writes_everything(tmp_path, capsys):
     out = tmp_path / "run"
-    rc = cli.main(["train", "--epochs", "2", "--limit", "600", "--hidden", "32",
-                   "--no-progress", "--out", str(out)])
+    rc = cli.main(["train", "--epochs", "2", "--limit", "600", "--limit-test", "120",
+                   "--hidden", "32", "--no-progress", "--out", str(out)])
     assert rc == 0
     text = capsys.readouterr().out
     assert "epoch   2/2" in text and "test accuracy" in text

@@ -170,7 +170,9 @@ def check_model():
     failed = sorted({r.op for r in rows if not r.ok})
     print(f"   the op registry: {summary(rows)}, {len(rows)} first- and second-order checks, "
           f"{'all pass' if not failed else 'FAILED: ' + ', '.join(failed)}")
-    print("   (details: python -m glassgrad gradcheck)")
+    from .cli import command_name
+
+    print(f"   (details: {command_name()} gradcheck)")
     return ok and not failed
 
 
@@ -184,6 +186,8 @@ def main(quick=False, out_dir="runs/demo") -> int:
               if os.path.exists(os.path.join(out_dir, name))]
     print(f"\nTest accuracy {metrics['test_acc']:.1%}. The files:")
     print_files(files)
-    print(f"Next: python -m glassgrad evaluate {_shown(out_dir)}   |   "
-          f"python -m glassgrad train --help")
+    from .cli import command_name
+
+    run = command_name()
+    print(f"Next: {run} evaluate {_shown(out_dir)}   |   {run} train --help")
     return 0 if ok else 1

@@ -61,6 +61,25 @@ _WIDENED = {"BF16": 2, "F8_E4M3": 1, "F8_E5M2": 1, "F8_E4M3FNUZ": 1, "F8_E5M2FNU
 _ITEMSIZE = {**{k: v.itemsize for k, v in _NUMPY.items()}, **_WIDENED}
 
 
+def umask():
+    """The process umask, read without changing it where the system allows (Linux's
+    /proc/self/status); elsewhere set and restored at once."""
+    try:
+        with open("/proc/self/status") as f:
+            line = next(ln for ln in f if ln.startswith("Umask:"))
+        return int(line.split()[1], 8)
+    except (OSError, StopIteration, ValueError, IndexError):
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return mask
+
+
+def file_mode():
+    """The mode ``open(path, "w")`` gives a new file: 0o666 minus the umask (``mkstemp``, and
+    safetensors after it, leave 0600)."""
+    return 0o666 & ~umask()
+
+
 class CheckpointError(ValueError):
     """A file that is not a readable glassgrad/safetensors checkpoint."""
 
@@ -221,6 +240,7 @@ def save(obj, path):
         save_file(arrays, tmp, metadata=meta)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

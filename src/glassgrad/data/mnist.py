@@ -26,6 +26,7 @@ import gzip
 import hashlib
 import os
 import shutil
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -68,10 +69,11 @@ SHA256 = {
             "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
     },
 }
+MAX_IDX_BYTES = 1 << 28  # refused before reading: the largest standard file is 47 MB
 SYSTEM_DIRS = {"mnist": [], "fashion-mnist": ["/usr/share/datasets/fashion-mnist"]}
 HOW_TO_GET = {
-    "mnist": ["in the glassgrad repository: GLASSGRAD_DATA=../shared/data "
-              "(the files are in ../shared/data/mnist/)"],
+    "mnist": ["point GLASSGRAD_DATA (or root=) at a folder that holds them, or a folder "
+              "with an mnist/ subfolder that does"],
     "fashion-mnist": ["on Debian/Ubuntu: apt-get install dataset-fashion-mnist "
                       "(installs /usr/share/datasets/fashion-mnist/)"],
 }
@@ -132,6 +134,20 @@ def _locate(name, split, root):
     return None, report
 
 
+class DataFilesNotFound(FileNotFoundError):
+    """The files of a dataset split are in none of the places searched. Besides the message
+    (for Python callers), it carries what a command line needs to say it its own way:
+    ``name``, ``split``, ``files`` (the list of names), ``looked_in`` (one line per place)
+    and ``download_dir`` (where ``download=True`` would put them)."""
+
+    def __init__(self, message, name, split, looked_in, download_dir):
+        super().__init__(message)
+        self.name, self.split, self.looked_in = name, split, looked_in
+        self.files = " and ".join(f"{b}[.gz]" for b in FILES[split])
+        self.download_dir = download_dir
+        self.title = _TITLES[name]
+
+
 def _not_found(name, split, root, report, fn):
     title, files = _TITLES[name], " and ".join(f"{b}[.gz]" for b in FILES[split])
     dest = _download_dir(name, root)
@@ -140,9 +156,10 @@ def _not_found(name, split, root, report, fn):
         f"or download {FILES[split][0]}.gz etc. yourself from one of "
         f"{', '.join(MIRRORS[name])} into one of the directories above",
     ]
-    return FileNotFoundError(
+    return DataFilesNotFound(
         f"{fn}: no {title} {split} files ({files}) found; looked in:\n" + "\n".join(report)
-        + "\nTo get them:\n" + "\n".join(f"  - {h}" for h in how))
+        + "\nTo get them:\n" + "\n".join(f"  - {h}" for h in how),
+        name, split, report, dest)
 
 
 class ChecksumError(OSError):
@@ -189,11 +206,14 @@ def _download(name, split, root):
         for mirror in MIRRORS[name]:
             url, part = mirror + base + ".gz", target.with_suffix(".gz.part")
             _check_url(url)
+            print(f"downloading {url}", file=sys.stderr, flush=True)
             try:
                 with urllib.request.urlopen(url, timeout=60) as r, open(part, "wb") as f:
                     shutil.copyfileobj(r, f)
-                verify_checksum(name, base, part)  # a truncated or wrong download fails here
-                read_idx(part)
+                # sizes first (read_idx stops one byte past the declared size), so hashing
+                # never inflates more than a well-formed file holds
+                read_idx(part, max_bytes=MAX_IDX_BYTES)
+                verify_checksum(name, base, part)  # a wrong download fails here
             except (OSError, IDXError, EOFError) as e:
                 errors.append((url, e))
                 part.unlink(missing_ok=True)
@@ -218,7 +238,8 @@ def _load(name, root, train, split, download, fn):
             raise _not_found(name, split, root, report, fn)
         paths = _download(name, split, root)
     images_path, labels_path = paths
-    images, labels = read_idx(images_path), read_idx(labels_path)
+    images = read_idx(images_path, max_bytes=MAX_IDX_BYTES)
+    labels = read_idx(labels_path, max_bytes=MAX_IDX_BYTES)
     if images.ndim != 3 or images.dtype != np.uint8:
         raise IDXError(f"{images_path}: expected uint8 images of shape (N, rows, cols), got "
                        f"{images.dtype} {images.shape}")

@@ -1,5 +1,5 @@
 """Training from the command line: ``python -m glassgrad train`` and ``... evaluate DIR``."""
 
-from .loop import DEFAULTS, evaluate_dir, fit
+from .loop import DEFAULTS, TrainingInterrupted, evaluate_dir, fit
 
-__all__ = ["fit", "evaluate_dir", "DEFAULTS"]
+__all__ = ["fit", "evaluate_dir", "DEFAULTS", "TrainingInterrupted"]

@@ -34,12 +34,12 @@ def _arrays(obj):
     return np.asarray(getattr(x, "data", x)), np.asarray(getattr(y, "data", y))
 
 
-def _images(name, root, train):
+def _images(name, root, train, download=False):
     if name == "digits":
         return _arrays(data.load_digits(train=train))
     if name == "mnist":
-        return _arrays(data.load_mnist(root, train=train))
-    return _arrays(data.load_fashion_mnist(root, train=train))
+        return _arrays(data.load_mnist(root, train=train, download=download))
+    return _arrays(data.load_fashion_mnist(root, train=train, download=download))
 
 
 def _toy(name, seed):
@@ -53,15 +53,20 @@ def _toy(name, seed):
     return data.make_blobs(n, centers=4, cluster_std=1.5, random_state=seed)
 
 
-def load(name, root=None, seed=0, val_fraction=0.1, limit=None):
+def load(name, root=None, seed=0, val_fraction=0.1, limit=None, limit_test=None,
+         download=False):
     """Train/validation/test arrays for ``name``. Images become float32 (N, 1, H, W),
-    standardized with the training set's mean and std; labels are int64."""
+    standardized with the training set's mean and std; labels are int64.
+
+    ``limit`` keeps that many training samples (a seeded random choice, before the
+    validation split); ``limit_test`` keeps that many test samples (seeded too). ``download``
+    fetches MNIST or Fashion-MNIST when their files are missing."""
     if name not in NAMES:
         raise ValueError(f"train: unknown dataset {name!r}; choose one of {', '.join(NAMES)}")
     rng = np.random.default_rng(seed)
     if name in IMAGE_SETS:
-        x, y = _images(name, root, True)
-        x_test, y_test = _images(name, root, False)
+        x, y = _images(name, root, True, download)
+        x_test, y_test = _images(name, root, False, download)
         x = x.astype(np.float32).reshape(len(x), 1, *x.shape[-2:]) / 255.0
         x_test = x_test.astype(np.float32).reshape(len(x_test), 1, *x_test.shape[-2:]) / 255.0
     else:
@@ -73,9 +78,15 @@ def load(name, root=None, seed=0, val_fraction=0.1, limit=None):
     if limit:
         keep = rng.permutation(len(x))[:limit]
         x, y = x[keep], y[keep]
-        x_test, y_test = x_test[:max(limit // 5, 1)], y_test[:max(limit // 5, 1)]
+    if limit_test and limit_test < len(x_test):
+        keep = np.sort(np.random.default_rng(seed + 2).permutation(len(x_test))[:limit_test])
+        x_test, y_test = x_test[keep], y_test[keep]
     order = rng.permutation(len(x))
     n_val = int(round(len(x) * val_fraction))
+    if n_val < 1 or n_val >= len(x):
+        raise ValueError(f"train: a validation fraction of {val_fraction} of {len(x)} training "
+                         f"samples leaves {n_val} for validation and {len(x) - n_val} for "
+                         "training; both need at least one (change --val-fraction or --limit)")
     val, tr = order[:n_val], order[n_val:]
     mean, std = float(x[tr].mean()), float(x[tr].std()) or 1.0
 

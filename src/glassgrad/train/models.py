@@ -1,8 +1,9 @@
-"""The models the training CLI builds: an MLP and a small CNN, as plain nn.Sequential."""
+"""What the training CLI builds from a config: the model (an MLP or a small CNN, as plain
+nn.Sequential), its optimizer and its learning-rate schedule."""
 
 from __future__ import annotations
 
-from .. import nn
+from .. import nn, optim
 
 
 def mlp(in_features, hidden, n_classes, dropout=0.0):
@@ -46,3 +47,36 @@ def build(config, info):
         return cnn(shape[0], shape[1], k, tuple(config["channels"]), config["hidden"][0],
                    config["dropout"])
     raise ValueError(f"train: unknown model {config['model']!r}; choose mlp or cnn")
+
+
+def make_optimizer(config, params):
+    name, lr, wd = config["optimizer"], config["lr"], config["weight_decay"]
+    if name == "sgd":
+        return optim.SGD(params, lr=lr, momentum=config["momentum"], weight_decay=wd)
+    if name == "adam":
+        return optim.Adam(params, lr=lr, weight_decay=wd)
+    if name == "adamw":
+        return optim.AdamW(params, lr=lr, weight_decay=wd)
+    if name == "rmsprop":
+        return optim.RMSprop(params, lr=lr, weight_decay=wd)
+    if name == "adagrad":
+        return optim.Adagrad(params, lr=lr, weight_decay=wd)
+    raise ValueError(f"train: unknown optimizer {name!r}; choose sgd, adam, adamw, rmsprop "
+                     "or adagrad")
+
+
+def make_scheduler(config, opt, steps_per_epoch):
+    name, epochs = config["scheduler"], config["epochs"]
+    if name == "none":
+        return None
+    if name == "step":
+        return optim.lr_scheduler.StepLR(opt, step_size=max(1, epochs // 3), gamma=0.3)
+    if name == "cosine":
+        return optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
+    if name == "onecycle":
+        return optim.lr_scheduler.OneCycleLR(opt, max_lr=config["lr"] * 10, epochs=epochs,
+                                             steps_per_epoch=steps_per_epoch)
+    if name == "plateau":
+        return optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+    raise ValueError(f"train: unknown scheduler {name!r}; choose none, step, cosine, onecycle "
+                     "or plateau")

@@ -1,11 +1,25 @@
 """Metrics for the training CLI: a confusion matrix, and PNG plots of the curves and of the
-gradient flow."""
+gradient flow. Each PNG is written atomically (a temporary file, then a rename)."""
 
 from __future__ import annotations
 
 import os
 
 import numpy as np
+
+from .runfolder import atomic_open
+
+
+def save_png(fig, path, dpi=100):
+    """``fig`` as a PNG at ``path``: complete or not there at all; the figure is closed."""
+    import matplotlib.pyplot as plt
+
+    try:
+        with atomic_open(path, "wb") as f:
+            fig.savefig(f, format="png", dpi=dpi)
+    finally:
+        plt.close(fig)
+    return path
 
 
 def confusion(y_true, y_pred, n_classes):
@@ -51,9 +65,7 @@ def plot_history(history, out_dir):
         ax.legend()
         fig.tight_layout()
         path = os.path.join(out_dir, "loss.png" if key == "loss" else "accuracy.png")
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        paths.append(path)
+        paths.append(save_png(fig, path))
     return paths
 
 
@@ -63,6 +75,4 @@ def plot_grad_flow(norms, out_dir, epoch):
     from ..viz.training import grad_flow
 
     fig = grad_flow(norms, title=f"gradient norm per parameter, last batch of epoch {epoch}")
-    path = os.path.join(out_dir, "grad_flow.png")
-    fig.savefig(path, dpi=100)
-    return path
+    return save_png(fig, os.path.join(out_dir, "grad_flow.png"))
