@@ -149,3 +149,12 @@ def test_notebook_runs_quickly_and_cleanly(path, quick_runs):
     assert not stderr, f"the notebook printed to stderr: {stderr}"
     noisy = [t[:120] for _, t in texts if "at 0x" in t]
     assert not noisy, f"outputs show object addresses: {noisy}"
+
+
+def test_every_notebook_reads_the_quick_switch():
+    """A notebook that ignores GLASSGRAD_QUICK would run in full mode in CI."""
+    for path in NOTEBOOKS:
+        if path.name.startswith("00-"):
+            continue
+        src = "".join("".join(c.source) for c in nbformat.read(path, as_version=4).cells)
+        assert "GLASSGRAD_QUICK" in src, f"{path.name} has no quick mode"
