@@ -370,3 +370,15 @@ def test_sigkill_at_random_moments_always_leaves_a_resumable_folder(tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     ref = json.loads((tmp_path / "ref" / "metrics.json").read_text())
     assert metrics["test_acc"] == ref["test_acc"] and metrics["confusion"] == ref["confusion"]
+
+
+def test_a_closed_pipe_ends_the_command_quietly():
+    """`glassgrad explain ... | head -1`: no BrokenPipeError traceback, exit 141 as Unix tools."""
+    formula = "+".join(["x"] * 300)
+    proc = subprocess.Popen([sys.executable, "-m", "glassgrad", "explain", formula, "--set",
+                             "x=1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(10)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in err and "BrokenPipe" not in err, err

@@ -253,3 +253,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:  # a command without its own handling: no traceback
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `... | head` closed the pipe: stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush is silent
+        return 141
