@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import glassgrad as gg
+from checkpoint_helpers import assert_arrays_bitwise_equal
 from glassgrad import cli
 from glassgrad.data import mnist
 from glassgrad.data.idx import write_idx
@@ -246,32 +247,6 @@ def _training(proc):
     return lambda: any("parameters" in line for line in proc.lines)
 
 
-def _arrays(state):
-    out = {}
-
-    def walk(node, path):
-        if isinstance(node, (gg.Tensor, np.ndarray)):
-            out[path] = np.asarray(node._data if isinstance(node, gg.Tensor) else node)
-        elif isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, f"{path}/{k}")
-        elif isinstance(node, (list, tuple)):
-            for i, v in enumerate(node):
-                walk(v, f"{path}/{i}")
-
-    walk(state, "")
-    return out
-
-
-def assert_bitwise_equal(a, b):
-    arrays_a, arrays_b = _arrays(a), _arrays(b)
-    assert arrays_a.keys() == arrays_b.keys()
-    for key in arrays_a:
-        np.testing.assert_array_equal(arrays_a[key], arrays_b[key], err_msg=key)
-    assert a["rng"]["loader"] == b["rng"]["loader"]
-    assert (a["epoch"], a["batch"], a["step"]) == (b["epoch"], b["batch"], b["step"])
-
-
 def test_ctrl_c_saves_the_current_step_and_exits_130_with_one_line(tmp_path, monkeypatch):
     out = tmp_path / "run"
     args = ["--limit", "2000", "--batch-size", "1", "--hidden", "8", "--epochs", "1"]
@@ -298,7 +273,7 @@ def test_ctrl_c_saves_the_current_step_and_exits_130_with_one_line(tmp_path, mon
     fit({"limit": 2000, "batch_size": 1, "hidden": [8], "epochs": 1, "progress": False},
         tmp_path / "ref", log=lambda *a: None, stop_after_steps=state["step"])
     ref = gg.load(tmp_path / "ref" / "checkpoint.safetensors")
-    assert_bitwise_equal(state, ref)
+    assert_arrays_bitwise_equal(state, ref)
     assert state["running"]["loss"] == ref["running"]["loss"]
 
 
@@ -365,7 +340,7 @@ def test_sigkill_at_random_moments_always_leaves_a_resumable_folder(tmp_path):
     # the killed and resumed run is the uninterrupted one, bit for bit
     fit({"limit": 400, "batch_size": 8, "hidden": [8], "epochs": 4, "checkpoint_every": 2,
          "limit_test": 50, "progress": False}, tmp_path / "ref", log=lambda *a: None)
-    assert_bitwise_equal(gg.load(out / "checkpoint.safetensors"),
+    assert_arrays_bitwise_equal(gg.load(out / "checkpoint.safetensors"),
                          gg.load(tmp_path / "ref" / "checkpoint.safetensors"))
     metrics = json.loads((out / "metrics.json").read_text())
     ref = json.loads((tmp_path / "ref" / "metrics.json").read_text())

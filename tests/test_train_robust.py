@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import glassgrad as gg
+from checkpoint_helpers import assert_arrays_bitwise_equal
 from glassgrad.serialization import CheckpointError
 from glassgrad.train import datasets, evaluate_dir, fit, loop, runfolder
 from glassgrad.train.runfolder import RunFolderError
@@ -23,34 +24,10 @@ def quiet(*args):
     pass
 
 
-def _arrays(tree):
-    """Every array in a loaded checkpoint, by path (times and other floats left out)."""
-    out = {}
-
-    def walk(node, path):
-        if isinstance(node, gg.Tensor):
-            out[path] = node._data
-        elif isinstance(node, np.ndarray):
-            out[path] = node
-        elif isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, f"{path}/{k}")
-        elif isinstance(node, (list, tuple)):
-            for i, v in enumerate(node):
-                walk(v, f"{path}/{i}")
-
-    walk(tree, "")
-    return out
-
-
 def assert_same_run(a_dir, b_dir):
     a = gg.load(a_dir / "checkpoint.safetensors")
     b = gg.load(b_dir / "checkpoint.safetensors")
-    arrays_a, arrays_b = _arrays(a), _arrays(b)
-    assert arrays_a.keys() == arrays_b.keys()
-    for key, value in arrays_a.items():
-        assert value.dtype == arrays_b[key].dtype, key
-        np.testing.assert_array_equal(value, arrays_b[key], err_msg=key)  # bitwise, no rtol
+    assert_arrays_bitwise_equal(a, b)
     assert a["rng"]["loader"] == b["rng"]["loader"]
     for ra, rb in zip(a["history"], b["history"], strict=True):
         assert {k: v for k, v in ra.items() if k != "seconds"} == {
