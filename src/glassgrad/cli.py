@@ -1,5 +1,5 @@
 """Command line: ``python -m glassgrad gradcheck [--op NAME ...]``, ``... train``,
-``... evaluate DIR``, ``... demo`` and ``... explain "FORMULA" --set x=1``.
+``... evaluate DIR``, ``... demo``, ``... explain "FORMULA" --set x=1`` and ``... playground``.
 
 ``main`` returns the exit code, so it serves as a console-script entry point too
 (``glassgrad = "glassgrad.cli:main"``: the generated script calls ``sys.exit(main())``).
@@ -14,6 +14,7 @@ import shlex
 import shutil
 import sys
 
+from .playground.app import arguments as playground_arguments
 from .viz.expr import explain_arguments, explain_command
 
 
@@ -187,6 +188,12 @@ def _demo(args) -> int:
     return main(quick=args.quick)
 
 
+def _playground(args) -> int:
+    from .playground import command
+
+    return command(args)
+
+
 def main(argv=None) -> int:
     from .train.checks import parse
 
@@ -247,6 +254,9 @@ def main(argv=None) -> int:
     x = sub.add_parser("explain", help="parse a formula, show its backward pass step by step "
                        "(upstream × local = downstream) and optionally render its graph")
     explain_arguments(x).set_defaults(func=explain_command)
+    g = sub.add_parser("playground", help="a local web page: change a formula or a small "
+                       "network and watch values, gradients and training live (127.0.0.1 only)")
+    playground_arguments(g).set_defaults(func=_playground)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

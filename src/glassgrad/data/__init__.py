@@ -23,7 +23,7 @@ from .sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
-from .synthetic import make_blobs, make_moons, make_spirals, make_xor
+from .synthetic import make_blobs, make_circles, make_moons, make_spirals, make_xor
 from .transforms import Compose, Normalize, ToFloat, normalize, one_hot, to_float
 
 __all__ = [
@@ -33,6 +33,6 @@ __all__ = [
     "IDXError", "read_idx", "write_idx",
     "load_mnist", "load_fashion_mnist", "search_dirs", "FASHION_MNIST_CLASSES",
     "load_digits", "build_embedded_digits",
-    "make_moons", "make_blobs", "make_spirals", "make_xor",
+    "make_moons", "make_circles", "make_blobs", "make_spirals", "make_xor",
     "to_float", "normalize", "Normalize", "ToFloat", "Compose", "one_hot",
 ]

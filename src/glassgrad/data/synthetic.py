@@ -1,4 +1,5 @@
-"""Small 2-D classification sets with sklearn's signatures: moons, blobs, spirals, xor.
+"""Small 2-D classification sets with sklearn's signatures: moons, circles, blobs, spirals,
+xor.
 
 Each returns ``(X, y)``: X float32 of shape (n_samples, n_features), y int64 class labels.
 Randomness comes from ``random_state`` (an int seed or a numpy Generator) or its alias
@@ -57,6 +58,37 @@ def make_moons(n_samples=100, *, shuffle=True, noise=None, random_state=None, ge
     t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
     X = np.concatenate([np.stack([np.cos(t_out), np.sin(t_out)], 1),
                         np.stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5], 1)])
+    y = np.concatenate([np.zeros(n_out), np.ones(n_in)])
+    return _finish(X, y, rng, shuffle, noise)
+
+
+def make_circles(n_samples=100, *, shuffle=True, noise=None, random_state=None, factor=0.8,
+                 generator=None):
+    """A large circle holding a smaller one (sklearn.datasets.make_circles).
+
+    ``n_samples`` is the total (the outer circle gets ``n_samples // 2``, the inner one the
+    rest) or a pair ``(n_outer, n_inner)``. Both circles are centred at the origin: the outer
+    one has radius 1 (class 0), the inner one radius ``factor`` (class 1), 0 <= factor < 1,
+    and points are evenly spaced in angle, ``2 pi k / n``. ``noise`` is the std of Gaussian
+    noise added to the points.
+    """
+    rng = _rng(random_state, generator, "make_circles")
+    if isinstance(n_samples, (tuple, list)):
+        if len(n_samples) != 2:
+            raise ValueError(f"make_circles: n_samples as a pair is (n_outer, n_inner), got "
+                             f"{len(n_samples)} counts")
+        n_out, n_in = (_count(n, "make_circles") for n in n_samples)
+    else:
+        n = _count(n_samples, "make_circles")
+        n_out = n // 2
+        n_in = n - n_out
+    if isinstance(factor, bool) or not isinstance(factor, numbers.Real) \
+            or not 0 <= factor < 1:
+        raise ValueError(f"make_circles: factor must be in [0, 1), got {factor!r}")
+    t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
+    t_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
+    X = np.concatenate([np.stack([np.cos(t_out), np.sin(t_out)], 1),
+                        factor * np.stack([np.cos(t_in), np.sin(t_in)], 1)])
     y = np.concatenate([np.zeros(n_out), np.ones(n_in)])
     return _finish(X, y, rng, shuffle, noise)
 
