@@ -526,6 +526,30 @@ def test_check_value_graph_is_green():
     assert "numeric -0.20 ✓" in w0
 
 
+VALUE_OP_BUILDERS = {  # one formula per op of the Value engine's local-derivative table
+    "+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y,
+    "/": lambda x, y: x / y, "**": lambda x, y: x**y, "**c": lambda x, y: x**3 * y,
+    "neg": lambda x, y: -x * y, "exp": lambda x, y: x.exp() * y, "log": lambda x, y: x.log() * y,
+    "tanh": lambda x, y: x.tanh() * y, "sigmoid": lambda x, y: x.sigmoid() * y,
+    "relu": lambda x, y: x.relu() * y, "sin": lambda x, y: x.sin() * y,
+    "cos": lambda x, y: x.cos() * y,
+}
+
+
+def test_check_replays_every_value_op():
+    """draw_graph(check=True) recomputes a Value graph op by op: every op the engine has
+    must be replayable (sin and cos were missing, and the check raised)."""
+    from glassgrad.autograd.value import LOCAL
+
+    assert set(VALUE_OP_BUILDERS) == set(LOCAL)
+    for op, build in VALUE_OP_BUILDERS.items():
+        x, y = Value(0.7, "x"), Value(1.3, "y")
+        out = build(x, y)
+        out.backward()
+        checks = viz.draw_graph(out, check=True).checks
+        assert checks and all(c.ok for c in checks), (op, viz.report(checks))
+
+
 def test_check_value_graph_flags_a_wrong_gradient():
     out = neuron()
     x1 = next(n for n in gg.autograd.toposort(out) if n.label == "x1")

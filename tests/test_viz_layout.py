@@ -315,3 +315,16 @@ def test_render_checks_the_bitmap_size_too(tmp_path, monkeypatch):
             call()
     assert g.render(tmp_path / "big", format="svg").endswith(".svg")
     assert not (tmp_path / "big.png").exists()
+
+
+@pytest.mark.parametrize("max_nodes", [30, 100, 200, 400])
+def test_eliding_part_of_a_grouped_value_network_draws(max_nodes):
+    """A marker that hides a non-convex part of a module (a drawn node between two hidden
+    ones) closes a cycle in the picture's graph; sizing the layout used to raise KeyError."""
+    gg.manual_seed(0)
+    model = MLP(2, [8, 8, 1])
+    out = model([Value(0.5, "x0"), Value(-0.3, "x1")])
+    out.backward()
+    src = viz.draw_graph(out, params=model, max_nodes=max_nodes).source
+    assert "out" in src or "n0" in src
+    assert src.count("->") > 10

@@ -114,6 +114,8 @@ _FORWARD = {
     "tanh": math.tanh,
     "sigmoid": _sigmoid,
     "relu": lambda x: x if x > 0 else 0.0,
+    "sin": math.sin,
+    "cos": math.cos,
 }
 
 

@@ -458,9 +458,13 @@ class Shape:
                 indeg[w] -= 1
                 if not indeg[w]:
                     queue.append(w)
+        # An elision marker that stands for a non-convex region (a drawn node lies on a path
+        # between two hidden ones) closes a cycle; its nodes go last, and a cycle's edges
+        # count as ending there.
+        order += [v for v in ids if indeg[v]]
         self.height = height = {}  # longest path to an output, in edges
         for v in reversed(order):
-            height[v] = 1 + max((height[w] for w in succ[v]), default=-1)
+            height[v] = 1 + max((height.get(w, 0) for w in succ[v]), default=-1)
         self.order, self.succ = order, succ
         self.depth = 1 + max(height.values(), default=0)
         per_rank = {}
@@ -480,8 +484,10 @@ class Shape:
             return set()
         v = max(self.order, key=self.height.__getitem__)  # the first deepest source
         path = {v}
-        while self.succ[v]:
-            v = next(w for w in self.succ[v] if self.height[w] == self.height[v] - 1)
+        while True:  # down one rank at a time (a cycle through a marker ends the path)
+            v = next((w for w in self.succ[v]
+                      if self.height[w] == self.height[v] - 1 and w not in path), None)
+            if v is None:
+                return path
             path.add(v)
-        return path
 
