@@ -460,3 +460,18 @@ def test_saved_files_get_the_umask_mode_not_mkstemps_0600(tmp_path):
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "a.safetensors").stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "b.safetensors").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("length", [0x0280, 0x0380, 0x0480, 0x0580, 0x4B50, 0x4E93])
+def test_a_valid_header_whose_length_looks_like_a_signature_loads(tmp_path, length):
+    """A header of 640 bytes starts 80 02 (a pickle's first bytes), one of 19280 bytes starts
+    "PK": valid files, which torch's safetensors writes, must not be taken for pickles or zips."""
+    data = np.arange(6, dtype=np.float32).tobytes()
+    header = {"w": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, len(data)]}}
+    text = json.dumps(header).encode()
+    text += b" " * (length - len(text))
+    path = tmp_path / "t.safetensors"
+    path.write_bytes(length.to_bytes(8, "little") + text + data)
+    for source in (path, io.BytesIO(path.read_bytes())):
+        loaded = gg.load(source)
+        np.testing.assert_array_equal(loaded["w"].numpy(), np.arange(6).reshape(2, 3))

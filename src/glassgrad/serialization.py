@@ -432,16 +432,19 @@ def _parse(f, size):
     """
     read = f.read
     head = _read_exact(read, 8)
-    hint = _sniff(head)
-    if hint:
-        raise ValueError(hint)
     have = "" if size is None else f" ({size} bytes)"
     if not head:
         raise ValueError("the file is empty (0 bytes)")
+    # Another format's signature is named only once the bytes fail as a safetensors header
+    # length: a valid header of 640 bytes starts 80 02, as a pickle does.
+    n = int.from_bytes(head, "little")
+    if len(head) < 8 or n > _MAX_HEADER or n < 2 or (size is not None and 8 + n > size):
+        hint = _sniff(head)
+        if hint:
+            raise ValueError(hint)
     if len(head) < 8:
         raise ValueError(f"the file has {len(head)} bytes, too short for the 8-byte header "
                          "length of a safetensors file")
-    n = int.from_bytes(head, "little")
     if n > _MAX_HEADER:
         raise ValueError(f"header length {n} is absurd (safetensors allows at most "
                          f"{_MAX_HEADER} bytes): not a safetensors file, or corrupt")
@@ -452,9 +455,15 @@ def _parse(f, size):
                          "or not a safetensors file")
     raw = _read_exact(read, n)
     if len(raw) < n:
-        raise ValueError(f"the file ends after {8 + len(raw)} bytes, inside the {n}-byte "
-                         "header: truncated")
-    header = _json(raw, "the JSON header")
+        raise ValueError(_sniff(head) or f"the file ends after {8 + len(raw)} bytes, inside "
+                         f"the {n}-byte header: truncated")
+    try:
+        header = _json(raw, "the JSON header")
+    except ValueError:
+        hint = _sniff(head)
+        if hint:
+            raise ValueError(hint) from None
+        raise
     del raw
     entries, meta, need = _check_header(header)
     del header  # only the entries are needed from here on
