@@ -30,6 +30,7 @@ arrays, numbers, strings, bools or None: a model's state_dict, or
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import json
@@ -78,6 +79,48 @@ def file_mode():
     """The mode ``open(path, "w")`` gives a new file: 0o666 minus the umask (``mkstemp``, and
     safetensors after it, leave 0600)."""
     return 0o666 & ~umask()
+
+
+TMP_PREFIX = ".tmp-"  # temporary files of atomic writes; a killed writer leaves only these
+
+
+def _fsync_folder(folder):
+    """Make a rename in ``folder`` durable (best effort: not every system can open a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_path(path, suffix=""):
+    """``with atomic_path(p) as tmp: write tmp``: ``p`` then appears complete or not at all.
+
+    ``tmp`` is a new file in ``p``'s folder (``.tmp-*``); after the block it is fsynced, given
+    the mode a new file gets (``file_mode``) and renamed over ``p``, and the rename is made
+    durable. If the block raises, ``tmp`` is removed and ``p`` is left as it was.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=suffix, dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.chmod(tmp, file_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
+    _fsync_folder(folder)
 
 
 class CheckpointError(ValueError):
@@ -232,20 +275,9 @@ def save(obj, path):
             path.flush()
         return
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".safetensors", dir=folder)
-    os.close(fd)
-    try:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with atomic_path(path, suffix=".safetensors") as tmp:
         save_file(arrays, tmp, metadata=meta)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 class _Duplicate(Exception):

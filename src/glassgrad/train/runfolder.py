@@ -1,8 +1,9 @@
 """The files of a training run folder, written so that a crash never leaves half of one.
 
-Every file goes to a temporary name in the same folder (``.tmp-*``), is flushed and fsynced,
-given the permissions a new file normally gets (``0o666`` minus the umask: ``mkstemp`` would
-leave 0600) and then renamed over its target. A SIGKILL at any moment leaves either the old
+Every file goes through ``serialization.atomic_path``, as checkpoints do: a temporary name in
+the same folder (``.tmp-*``), flushed and fsynced, given the permissions a new file normally
+gets (``0o666`` minus the umask: ``mkstemp`` would leave 0600) and then renamed over its
+target. A SIGKILL at any moment leaves either the old
 file or the new one, plus at most a ``.tmp-*`` file, which the next ``train`` in the folder
 removes. A lock (``.lock``, held while training) keeps two runs from sharing a folder, so
 that removal never touches a live run's file.
@@ -13,11 +14,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 
-from ..serialization import file_mode
+from ..serialization import TMP_PREFIX, atomic_path, file_mode
 
-TMP_PREFIX = ".tmp-"  # gg.save's temporary files use it too
 LOCK = ".lock"
 
 
@@ -25,39 +24,12 @@ class RunFolderError(ValueError):
     """A run folder, or a file in it, that training or evaluation cannot use."""
 
 
-def _fsync_folder(folder):
-    """Make a rename in ``folder`` durable (best effort: not every system can open a folder)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 @contextlib.contextmanager
 def atomic_open(path, mode="w"):
     """``with atomic_open(p) as f: f.write(...)``: ``p`` appears complete or not at all."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix="-" + os.path.basename(path),
-                               dir=folder)
-    try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp)
-        raise
-    _fsync_folder(folder)
+    with atomic_path(path, suffix="-" + os.path.basename(path)) as tmp, \
+            open(tmp, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
+        yield f
 
 
 def write_json(path, obj):
