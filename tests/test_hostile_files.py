@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import glassgrad as gg
+from checkpoint_helpers import PicklePayload
 from glassgrad import serialization
 from glassgrad.data import IDXError, read_idx, write_idx
 from glassgrad.serialization import MAX_DEPTH, CheckpointError
@@ -218,17 +219,12 @@ def test_directories_and_devices_are_refused(tmp_path):
 
 
 # ------------------------------------------------------------------ foreign and broken files
-class _Payload:
-    def __reduce__(self):
-        return (open, (str(_Payload.marker), "w"))
-
-
 def test_pickles_and_zips_point_to_safetensors(tmp_path):
-    _Payload.marker = tmp_path / "pwned"
+    PicklePayload.marker = tmp_path / "pwned"
     p = tmp_path / "evil.pt"
-    p.write_bytes(pickle.dumps({"w": _Payload()}))
+    p.write_bytes(pickle.dumps({"w": PicklePayload()}))
     _refused(p, "PyTorch pickle", "never loads pickle", "save with safetensors")
-    assert not _Payload.marker.exists()
+    assert not PicklePayload.marker.exists()
     z = tmp_path / "model.pt"
     with zipfile.ZipFile(z, "w") as f:
         f.writestr("archive/data.pkl", pickle.dumps({"w": 1}))

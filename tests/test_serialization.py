@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import glassgrad as gg
+from checkpoint_helpers import PicklePayload
 from glassgrad import serialization
 from torch_ref import torch
 
@@ -100,18 +101,13 @@ def test_truncated_and_garbage_files_name_the_file(tmp_path):
         gg.load(tmp_path / "nope.safetensors")
 
 
-class _Payload:
-    def __reduce__(self):
-        return (open, (str(_Payload.marker), "w"))
-
-
 def test_a_pickle_is_refused_and_never_run(tmp_path):
-    _Payload.marker = tmp_path / "pwned"
+    PicklePayload.marker = tmp_path / "pwned"
     p = tmp_path / "evil.pt"
-    p.write_bytes(pickle.dumps({"w": _Payload()}))
+    p.write_bytes(pickle.dumps({"w": PicklePayload()}))
     with pytest.raises(serialization.CheckpointError):
         gg.load(p)
-    assert not _Payload.marker.exists()
+    assert not PicklePayload.marker.exists()
 
 
 def test_unsaveable_values_are_named(tmp_path):
